@@ -1,0 +1,20 @@
+// ESM throughout: oidc-provider, openid-client and jose are ESM-only.
+// Run through `pnpm test` (node --experimental-vm-modules).
+const swc = ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "es6" } }];
+
+/** @type {import('jest').Config} */
+const base = {
+  extensionsToTreatAsEsm: [".ts"],
+  transform: { "^.+\\.ts$": swc },
+  testEnvironment: "node",
+  moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+};
+
+export default {
+  testTimeout: 30000,
+  projects: [
+    { ...base, displayName: "unit", testMatch: ["<rootDir>/packages/*/test/**/*.test.ts", "<rootDir>/services/*/test/**/*.test.ts"] },
+    { ...base, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"] },
+    { ...base, displayName: "integration", testMatch: ["<rootDir>/tests/integration/**/*.test.ts"] },
+  ],
+};

@@ -1,0 +1,64 @@
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const list = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
+
+// Every variable, its default and meaning is listed in docs/operations.md. Unknown CHAT_*
+// variables are rejected so a typo cannot silently fall back to a default.
+export const envSchema = z
+  .object({
+    CHAT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    CHAT_SERVICE_SECRET: z.string().min(16).default("dev-service-secret-change-me"),
+
+    CHAT_EVENTLOG: z.enum(["embedded", "kafka"]).default("embedded"),
+    CHAT_KAFKA_BROKERS: list.default(["127.0.0.1:9092"]),
+    CHAT_KAFKA_CLIENT_ID: z.string().default("chat"),
+
+    CHAT_STORE: z.enum(["embedded", "dynamodb"]).default("embedded"),
+    CHAT_STORE_DATA_DIR: z.string().default(".data/store"),
+    CHAT_DYNAMODB_ENDPOINT: z.string().url().optional(),
+    CHAT_DYNAMODB_REGION: z.string().default("us-east-1"),
+    CHAT_DYNAMODB_TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/).default("chat_"),
+
+    CHAT_PRESENCE: z.enum(["embedded", "redis"]).default("embedded"),
+    CHAT_REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
+    CHAT_REDIS_KEY_PREFIX: z.string().default("chat:"),
+
+    // OIDC: the issuer is discovered (/.well-known/openid-configuration) and its JWKS used.
+    CHAT_OIDC_ISSUER: z.string().url().optional(),
+    CHAT_OIDC_AUDIENCE: z.string().default("chat-api"),
+    CHAT_OIDC_ALGORITHMS: list.default(["RS256", "ES256", "PS256", "EdDSA"]),
+    CHAT_OIDC_ALLOW_HTTP: bool.default(false),
+    CHAT_DEV_ISSUER_PORT: port.default(4400),
+
+    CHAT_HOST: z.string().default("127.0.0.1"),
+    CHAT_GATEWAY_PORT: port.default(8080),
+    CHAT_GATEWAY_GRPC_PORT: port.default(9081),
+    CHAT_GATEWAY_ID: z.string().optional(),
+    // Address other services use to reach this gateway's gRPC port (host:port).
+    CHAT_GATEWAY_ADVERTISED_ADDRESS: z.string().optional(),
+    CHAT_INGEST_GRPC_PORT: port.default(9082),
+    CHAT_INGEST_ADDRESS: z.string().default("http://127.0.0.1:9082"),
+    CHAT_CHATMGMT_PORT: port.default(8081),
+    CHAT_CHATMGMT_GRPC_PORT: port.default(9083),
+    CHAT_FANOUT_HTTP_PORT: port.default(9084),
+    CHAT_FANOUT_GROUP_ID: z.string().default("fanout"),
+
+    CHAT_MAX_BODY_BYTES: positiveInt.default(64 * 1024),
+    CHAT_MAX_FRAME_BYTES: positiveInt.default(128 * 1024),
+    CHAT_SENDS_PER_SECOND: positiveInt.default(10),
+    CHAT_SEND_BURST: positiveInt.default(20),
+    CHAT_OUTBOUND_BUFFER_MESSAGES: positiveInt.default(1000),
+    CHAT_INGEST_DEADLINE_MS: positiveInt.default(5000),
+    CHAT_HEARTBEAT_INTERVAL_MS: positiveInt.default(30_000),
+    CHAT_AUTH_TIMEOUT_MS: positiveInt.default(5000),
+    CHAT_DRAIN_TIMEOUT_MS: positiveInt.default(30_000),
+    CHAT_PRESENCE_TTL_MS: positiveInt.default(90_000),
+    CHAT_IDEMPOTENCY_TTL_MS: positiveInt.default(24 * 60 * 60 * 1000),
+    CHAT_OUTBOX_INTERVAL_MS: positiveInt.default(1000),
+  })
+  .strict();
+
+export type Env = z.infer<typeof envSchema>;

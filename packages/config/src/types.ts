@@ -1,0 +1,69 @@
+import type { Env } from "./schema";
+
+export interface Config {
+  logLevel: Env["CHAT_LOG_LEVEL"];
+  serviceSecret: string;
+  host: string;
+  eventLog: { kind: "embedded" } | { kind: "kafka"; brokers: string[]; clientId: string };
+  store: { kind: "embedded" | "dynamodb"; dataDir: string; dynamodb: { endpoint?: string; region: string; tablePrefix: string } };
+  presence: { kind: "embedded" } | { kind: "redis"; url: string; keyPrefix: string };
+  identity: { issuer?: string; audience: string; algorithms: string[]; allowHttp: boolean; devIssuerPort: number };
+  gateway: { port: number; grpcPort: number; id?: string; advertisedAddress?: string };
+  ingest: { grpcPort: number; address: string };
+  chatmgmt: { port: number; grpcPort: number };
+  fanout: { httpPort: number; groupId: string };
+  limits: {
+    maxBodyBytes: number;
+    maxFrameBytes: number;
+    sendsPerSecond: number;
+    sendBurst: number;
+    outboundBufferMessages: number;
+    ingestDeadlineMs: number;
+    heartbeatIntervalMs: number;
+    authTimeoutMs: number;
+    drainTimeoutMs: number;
+    presenceTtlMs: number;
+    idempotencyTtlMs: number;
+    outboxIntervalMs: number;
+  };
+}
+
+export function toConfig(e: Env): Config {
+  return {
+    logLevel: e.CHAT_LOG_LEVEL,
+    serviceSecret: e.CHAT_SERVICE_SECRET,
+    host: e.CHAT_HOST,
+    eventLog: e.CHAT_EVENTLOG === "kafka" ? { kind: "kafka", brokers: e.CHAT_KAFKA_BROKERS, clientId: e.CHAT_KAFKA_CLIENT_ID } : { kind: "embedded" },
+    store: {
+      kind: e.CHAT_STORE,
+      dataDir: e.CHAT_STORE_DATA_DIR,
+      dynamodb: { endpoint: e.CHAT_DYNAMODB_ENDPOINT, region: e.CHAT_DYNAMODB_REGION, tablePrefix: e.CHAT_DYNAMODB_TABLE_PREFIX },
+    },
+    presence: e.CHAT_PRESENCE === "redis" ? { kind: "redis", url: e.CHAT_REDIS_URL, keyPrefix: e.CHAT_REDIS_KEY_PREFIX } : { kind: "embedded" },
+    identity: {
+      issuer: e.CHAT_OIDC_ISSUER,
+      audience: e.CHAT_OIDC_AUDIENCE,
+      algorithms: e.CHAT_OIDC_ALGORITHMS,
+      allowHttp: e.CHAT_OIDC_ALLOW_HTTP,
+      devIssuerPort: e.CHAT_DEV_ISSUER_PORT,
+    },
+    gateway: { port: e.CHAT_GATEWAY_PORT, grpcPort: e.CHAT_GATEWAY_GRPC_PORT, id: e.CHAT_GATEWAY_ID, advertisedAddress: e.CHAT_GATEWAY_ADVERTISED_ADDRESS },
+    ingest: { grpcPort: e.CHAT_INGEST_GRPC_PORT, address: e.CHAT_INGEST_ADDRESS },
+    chatmgmt: { port: e.CHAT_CHATMGMT_PORT, grpcPort: e.CHAT_CHATMGMT_GRPC_PORT },
+    fanout: { httpPort: e.CHAT_FANOUT_HTTP_PORT, groupId: e.CHAT_FANOUT_GROUP_ID },
+    limits: {
+      maxBodyBytes: e.CHAT_MAX_BODY_BYTES,
+      maxFrameBytes: e.CHAT_MAX_FRAME_BYTES,
+      sendsPerSecond: e.CHAT_SENDS_PER_SECOND,
+      sendBurst: e.CHAT_SEND_BURST,
+      outboundBufferMessages: e.CHAT_OUTBOUND_BUFFER_MESSAGES,
+      ingestDeadlineMs: e.CHAT_INGEST_DEADLINE_MS,
+      heartbeatIntervalMs: e.CHAT_HEARTBEAT_INTERVAL_MS,
+      authTimeoutMs: e.CHAT_AUTH_TIMEOUT_MS,
+      drainTimeoutMs: e.CHAT_DRAIN_TIMEOUT_MS,
+      presenceTtlMs: e.CHAT_PRESENCE_TTL_MS,
+      idempotencyTtlMs: e.CHAT_IDEMPOTENCY_TTL_MS,
+      outboxIntervalMs: e.CHAT_OUTBOX_INTERVAL_MS,
+    },
+  };
+}

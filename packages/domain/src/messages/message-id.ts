@@ -1,0 +1,31 @@
+import { createHash } from "node:crypto";
+import { canonicalJson } from "./canonical-json";
+
+// The fields a message id commits to. created_at is RFC 3339 in UTC with milliseconds.
+export interface MessageEventFields {
+  chatId: string;
+  seq: number;
+  senderId: string;
+  clientMessageId: string;
+  body: string;
+  contentType: string;
+  createdAtMs: number;
+}
+
+export function canonicalMessageEvent(f: MessageEventFields): string {
+  return canonicalJson({
+    body: f.body,
+    chat_id: f.chatId,
+    client_message_id: f.clientMessageId,
+    content_type: f.contentType,
+    created_at: new Date(f.createdAtMs).toISOString(),
+    sender_id: f.senderId,
+    seq: f.seq,
+  });
+}
+
+// base64url(SHA-256(canonical JSON of the event)): reproducible from the stored message, so a
+// changed body or seq no longer matches its id (tamper-evident).
+export function computeMessageId(f: MessageEventFields): string {
+  return createHash("sha256").update(canonicalMessageEvent(f), "utf8").digest("base64url");
+}

@@ -1,0 +1,2 @@
+export { murmur2 } from "./murmur2";
+export { partitionFor } from "./partition-for";

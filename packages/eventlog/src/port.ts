@@ -1,0 +1,65 @@
+// The event log port (Kafka in distributed mode, an in-process log in all-in-one mode).
+//
+// Contract:
+// - publish() resolves only when every record is durably appended (acks=all for Kafka).
+//   Records with the same key land on the same partition (partitionFor in @chat/domain) and
+//   keep their publish order.
+// - subscribe() joins a consumer group. Each partition is owned by one member of the group at
+//   a time; handleBatch is called with consecutive records of one partition, one batch at a
+//   time per partition. The batch's offsets are committed only after handleBatch resolves; if
+//   it rejects, the same records are delivered again (at-least-once).
+// - When a member stops, its partitions move to the remaining members, which resume from the
+//   last committed offset.
+
+export type Headers = Record<string, string>;
+
+export interface PublishRecord {
+  key: string;
+  value: Uint8Array;
+  headers?: Headers;
+}
+
+export interface EventRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  value: Uint8Array;
+  headers: Headers;
+  timestampMs: number;
+}
+
+export interface EventBatch {
+  topic: string;
+  partition: number;
+  records: EventRecord[];
+}
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  // Where a group with no committed offset starts. Default: latest.
+  fromBeginning?: boolean;
+  handleBatch(batch: EventBatch): Promise<void>;
+}
+
+export interface Subscription {
+  // Waits for the in-flight batch, commits, leaves the group.
+  stop(): Promise<void>;
+  // Partitions currently owned by this member, per topic (for tests and metrics).
+  assignment(): Record<string, number[]>;
+  // Records not yet committed by this group across its assigned partitions.
+  lag(): Promise<number>;
+}
+
+export interface EventLog {
+  ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
+  publish(topic: string, records: PublishRecord[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  close(): Promise<void>;
+}

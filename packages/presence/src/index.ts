@@ -1,0 +1,1 @@
+export type { Presence, ConnectionRoute } from "./port";

@@ -1,0 +1,31 @@
+// Presence and routing (Redis in distributed mode, in-process in all-in-one mode).
+//
+// Contract:
+// - A user is online while at least one of their connections is registered and not expired.
+// - registerConnection / removeConnection are atomic and report whether the user's online
+//   state changed (first connection / last connection).
+// - Entries expire after ttlMs unless refreshed; expired entries are never returned.
+// - A gateway registers its id -> internal gRPC address with a TTL and refreshes it.
+
+export interface ConnectionRoute {
+  userId: string;
+  gatewayId: string;
+  connectionId: string;
+}
+
+export interface Presence {
+  registerConnection(route: ConnectionRoute, ttlMs: number): Promise<{ cameOnline: boolean }>;
+  // Heartbeat: extends the TTL of these routes (all held by one gateway).
+  refreshConnections(routes: ConnectionRoute[], ttlMs: number): Promise<void>;
+  removeConnection(route: ConnectionRoute): Promise<{ wentOffline: boolean }>;
+  // Live connections of each user (users with none are absent from the result).
+  connectionsOf(userIds: string[]): Promise<Map<string, ConnectionRoute[]>>;
+
+  registerGateway(gatewayId: string, address: string, ttlMs: number): Promise<void>;
+  unregisterGateway(gatewayId: string): Promise<void>;
+  // undefined when the gateway is unknown or its registration expired.
+  gatewayAddress(gatewayId: string): Promise<string | undefined>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,14 @@
+export type {
+  Store,
+  ChatRepository,
+  MemberRepository,
+  SequenceAllocator,
+  MessageRepository,
+  ReceiptRepository,
+  OutboxRepository,
+  OutboxEntry,
+  IdempotencyKey,
+  IdempotencyRecord,
+  CommitResult,
+  Page,
+} from "./port";

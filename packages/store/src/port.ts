@@ -1,0 +1,97 @@
+import type { Chat, Member, MemberRole, Message, ReceiptPosition } from "@chat/proto";
+import type { ReceiptKind } from "@chat/domain";
+
+// The store port: the authoritative state (DynamoDB in distributed mode, an embedded store
+// with a journal on disk in all-in-one mode). Every method is one atomic step; methods that
+// write an event also write it to the outbox in the same step, so a crash can delay the
+// event's publication but never lose it.
+
+// An event waiting to be published to the event log (drained by the outbox relay).
+export interface OutboxEntry {
+  id: string;
+  topic: string;
+  key: string;
+  payload: Uint8Array;
+  createdAtMs: number;
+}
+
+export interface IdempotencyKey {
+  chatId: string;
+  senderId: string;
+  clientMessageId: string;
+}
+
+export interface IdempotencyRecord {
+  seq: number;
+  messageId: string;
+}
+
+export type CommitResult =
+  | { status: "committed" }
+  // Another send with the same idempotency key committed first; nothing was written.
+  | { status: "duplicate"; existing: IdempotencyRecord };
+
+export interface Page<T> {
+  items: T[];
+  // Opaque; absent on the last page.
+  nextCursor?: string;
+}
+
+export interface ChatRepository {
+  // Fails with ChatError already_exists if the chat id is taken.
+  createChat(chat: Chat, members: Member[], outbox: OutboxEntry[]): Promise<void>;
+  getChat(chatId: string): Promise<Chat | undefined>;
+  getChats(chatIds: string[]): Promise<Chat[]>;
+}
+
+export interface MemberRepository {
+  getMember(chatId: string, userId: string): Promise<Member | undefined>;
+  listMembers(chatId: string): Promise<Member[]>;
+  // Memberships of a user, ordered by chat id.
+  listMembershipsOfUser(userId: string, opts: { limit: number; cursor?: string }): Promise<Page<Member>>;
+  // false (and nothing written) if the user is already a member.
+  addMember(member: Member, outbox: OutboxEntry[]): Promise<boolean>;
+  // false (and nothing written) if the user was not a member.
+  removeMember(chatId: string, userId: string, outbox: OutboxEntry[]): Promise<boolean>;
+  // undefined (and nothing written) if the user is not a member.
+  updateMemberRole(chatId: string, userId: string, role: MemberRole, outbox: OutboxEntry[]): Promise<Member | undefined>;
+}
+
+export interface SequenceAllocator {
+  // Atomically increments the chat's counter and returns the new value (1 for the first).
+  allocateSeq(chatId: string): Promise<number>;
+  // Highest allocated seq, 0 if none.
+  currentSeq(chatId: string): Promise<number>;
+}
+
+export interface MessageRepository {
+  getIdempotencyRecord(key: IdempotencyKey): Promise<IdempotencyRecord | undefined>;
+  // Writes the message, its idempotency record (expiring after ttlMs) and the outbox entries
+  // atomically. If the idempotency key already exists, writes nothing and returns duplicate.
+  commitMessage(message: Message, idempotencyTtlMs: number, outbox: OutboxEntry[]): Promise<CommitResult>;
+  getMessage(chatId: string, seq: number): Promise<Message | undefined>;
+  // Ascending seq order. afterSeq: seq > afterSeq, oldest first. beforeSeq: the `limit`
+  // newest with seq < beforeSeq (still returned ascending).
+  listMessages(chatId: string, range: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<Message[]>;
+}
+
+export interface ReceiptRepository {
+  // Moves the (user, chat) position forward; never backwards. Returns the position after the
+  // call and whether it changed.
+  advanceReceipt(chatId: string, userId: string, kind: ReceiptKind, seq: number): Promise<{ position: ReceiptPosition; changed: boolean }>;
+  listReceipts(chatId: string): Promise<ReceiptPosition[]>;
+}
+
+export interface OutboxRepository {
+  // Oldest first.
+  listOutbox(limit: number): Promise<OutboxEntry[]>;
+  deleteOutbox(ids: string[]): Promise<void>;
+}
+
+export interface Store extends ChatRepository, MemberRepository, SequenceAllocator, MessageRepository, ReceiptRepository, OutboxRepository {
+  // Creates tables (or directories) if missing. Idempotent.
+  bootstrap(): Promise<void>;
+  // Cheap reachability check for /ready.
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
