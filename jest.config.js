@@ -13,8 +13,13 @@ const base = {
 export default {
   testTimeout: 30000,
   projects: [
-    { ...base, displayName: "unit", testMatch: ["<rootDir>/packages/*/test/**/*.test.ts", "<rootDir>/services/*/test/**/*.test.ts"] },
+    {
+      ...base,
+      displayName: "unit",
+      testMatch: ["<rootDir>/packages/*/test/**/*.test.ts", "<rootDir>/services/*/test/**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", "/test/integration/"],
+    },
     { ...base, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"] },
-    { ...base, displayName: "integration", testMatch: ["<rootDir>/tests/integration/**/*.test.ts"] },
+    { ...base, displayName: "integration", testMatch: ["<rootDir>/packages/*/test/integration/**/*.test.ts", "<rootDir>/tests/integration/**/*.test.ts"] },
   ],
 };

@@ -5,6 +5,9 @@ export interface DeadLetterOptions {
   // Attempts per record once the batch as a whole failed.
   maxAttempts: number;
   backoffMs: number;
+  // Only errors this accepts divert a record; any other error (a store or network outage)
+  // fails the batch so it is redelivered rather than dead-lettered. Default: every error.
+  isPoison?(error: unknown): boolean;
   onDeadLetter?(record: EventRecord, error: unknown): void;
 }
 
@@ -37,6 +40,7 @@ export function withDeadLetters(
         }
       }
       if (ok) continue;
+      if (opts.isPoison && !opts.isPoison(lastError)) throw lastError;
       await log.publish(TOPICS.deadLetters.name, [
         {
           key: record.key,

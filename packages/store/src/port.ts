@@ -1,6 +1,8 @@
 import type { Chat, Member, MemberRole, Message, ReceiptPosition } from "@chat/proto";
 import type { ReceiptKind } from "@chat/domain";
 
+// Sequence numbers are uint64 on the wire and bigint in TypeScript (protobuf-es mapping).
+
 // The store port: the authoritative state (DynamoDB in distributed mode, an embedded store
 // with a journal on disk in all-in-one mode). Every method is one atomic step; methods that
 // write an event also write it to the outbox in the same step, so a crash can delay the
@@ -22,7 +24,7 @@ export interface IdempotencyKey {
 }
 
 export interface IdempotencyRecord {
-  seq: number;
+  seq: bigint;
   messageId: string;
 }
 
@@ -59,9 +61,9 @@ export interface MemberRepository {
 
 export interface SequenceAllocator {
   // Atomically increments the chat's counter and returns the new value (1 for the first).
-  allocateSeq(chatId: string): Promise<number>;
+  allocateSeq(chatId: string): Promise<bigint>;
   // Highest allocated seq, 0 if none.
-  currentSeq(chatId: string): Promise<number>;
+  currentSeq(chatId: string): Promise<bigint>;
 }
 
 export interface MessageRepository {
@@ -69,16 +71,16 @@ export interface MessageRepository {
   // Writes the message, its idempotency record (expiring after ttlMs) and the outbox entries
   // atomically. If the idempotency key already exists, writes nothing and returns duplicate.
   commitMessage(message: Message, idempotencyTtlMs: number, outbox: OutboxEntry[]): Promise<CommitResult>;
-  getMessage(chatId: string, seq: number): Promise<Message | undefined>;
+  getMessage(chatId: string, seq: bigint): Promise<Message | undefined>;
   // Ascending seq order. afterSeq: seq > afterSeq, oldest first. beforeSeq: the `limit`
   // newest with seq < beforeSeq (still returned ascending).
-  listMessages(chatId: string, range: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<Message[]>;
+  listMessages(chatId: string, range: { afterSeq?: bigint; beforeSeq?: bigint; limit: number }): Promise<Message[]>;
 }
 
 export interface ReceiptRepository {
   // Moves the (user, chat) position forward; never backwards. Returns the position after the
   // call and whether it changed.
-  advanceReceipt(chatId: string, userId: string, kind: ReceiptKind, seq: number): Promise<{ position: ReceiptPosition; changed: boolean }>;
+  advanceReceipt(chatId: string, userId: string, kind: ReceiptKind, seq: bigint): Promise<{ position: ReceiptPosition; changed: boolean }>;
   listReceipts(chatId: string): Promise<ReceiptPosition[]>;
 }
 

@@ -4,7 +4,7 @@ import { canonicalJson } from "./canonical-json";
 // The fields a message id commits to. created_at is RFC 3339 in UTC with milliseconds.
 export interface MessageEventFields {
   chatId: string;
-  seq: number;
+  seq: bigint;
   senderId: string;
   clientMessageId: string;
   body: string;
@@ -20,7 +20,8 @@ export function canonicalMessageEvent(f: MessageEventFields): string {
     content_type: f.contentType,
     created_at: new Date(f.createdAtMs).toISOString(),
     sender_id: f.senderId,
-    seq: f.seq,
+    // JSON numbers lose precision above 2^53: the seq is committed to as a decimal string.
+    seq: f.seq.toString(),
   });
 }
 

@@ -1,15 +1,17 @@
 export type ReceiptKind = "delivered" | "read";
 
 export interface Position {
-  deliveredSeq: number;
-  readSeq: number;
+  deliveredSeq: bigint;
+  readSeq: bigint;
 }
 
+const max = (a: bigint, b: bigint) => (a > b ? a : b);
+
 // Positions only move forward. Reading up to seq implies delivery up to seq.
-export function advancePosition(current: Position, kind: ReceiptKind, seq: number): { next: Position; changed: boolean } {
+export function advancePosition(current: Position, kind: ReceiptKind, seq: bigint): { next: Position; changed: boolean } {
   const next = {
-    deliveredSeq: Math.max(current.deliveredSeq, seq),
-    readSeq: kind === "read" ? Math.max(current.readSeq, seq) : current.readSeq,
+    deliveredSeq: max(current.deliveredSeq, seq),
+    readSeq: kind === "read" ? max(current.readSeq, seq) : current.readSeq,
   };
   return { next, changed: next.deliveredSeq !== current.deliveredSeq || next.readSeq !== current.readSeq };
 }

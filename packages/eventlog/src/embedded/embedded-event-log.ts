@@ -1,0 +1,74 @@
+import { partitionFor } from "@chat/domain";
+import type { EventLog, PublishRecord, SubscribeOptions, Subscription, TopicSpec } from "../port";
+import { ConsumerGroup, type GroupMember } from "./consumer-group";
+import { PartitionLog } from "./partition-log";
+import { Signal } from "./signal";
+
+// In-process stand-in for Kafka (all-in-one mode). Records live in memory only: DynamoDB-style
+// state and the outbox are what survive a restart, as with a Kafka topic whose retention ran out.
+export class EmbeddedEventLog implements EventLog {
+  private readonly topics = new Map<string, PartitionLog[]>();
+  private readonly groups = new Map<string, ConsumerGroup>();
+  private nextMemberId = 1;
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    for (const spec of specs) {
+      if (this.topics.has(spec.name)) continue;
+      this.topics.set(
+        spec.name,
+        Array.from({ length: spec.partitions }, (_, i) => new PartitionLog(spec.name, i)),
+      );
+    }
+  }
+
+  async publish(topic: string, records: PublishRecord[]): Promise<void> {
+    const partitions = this.partitionsOf(topic);
+    const touched = new Set<PartitionLog>();
+    for (const r of records) {
+      const p = partitions[partitionFor(r.key, partitions.length)];
+      p.append(r.key, r.value, { ...r.headers });
+      touched.add(p);
+    }
+    for (const g of this.groups.values()) for (const p of touched) g.wake(p);
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const partitions = options.topics.flatMap((t) => this.partitionsOf(t));
+    let group = this.groups.get(options.groupId);
+    if (!group) {
+      group = new ConsumerGroup(options.groupId);
+      this.groups.set(options.groupId, group);
+    }
+    const member: GroupMember = {
+      id: this.nextMemberId++,
+      topics: new Set(options.topics),
+      handleBatch: options.handleBatch,
+      stopping: false,
+      inFlight: 0,
+      idle: new Signal(),
+    };
+    const g = group;
+    g.join(member, partitions, options.fromBeginning ?? false);
+    let stopped: Promise<void> | undefined;
+    return {
+      stop: () => (stopped ??= g.leave(member)),
+      assignment: () => g.assignmentOf(member),
+      lag: async () => g.lagOf(member),
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const g of this.groups.values()) g.close();
+    this.groups.clear();
+  }
+
+  private partitionsOf(topic: string): PartitionLog[] {
+    const p = this.topics.get(topic);
+    if (!p) throw new Error(`topic ${topic} does not exist (call ensureTopics first)`);
+    return p;
+  }
+}
+
+export function createEmbeddedEventLog(): EventLog {
+  return new EmbeddedEventLog();
+}

@@ -1,0 +1,1 @@
+export { createEmbeddedEventLog, EmbeddedEventLog } from "./embedded-event-log";

@@ -1,0 +1,1 @@
+export { startDevIssuer, DEV_CLIENTS, DEV_RESOURCE, type DevIssuer, type DevIssuerOptions } from "./dev-issuer";

@@ -1,0 +1,1 @@
+export { createOidcVerifier, createJwtVerifier, type TokenVerifier, type Identity, type OidcVerifierOptions } from "./verifier";

@@ -1,0 +1,1 @@
+export { createEmbeddedPresence, EmbeddedPresence } from "./embedded-presence";

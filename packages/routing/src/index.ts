@@ -1,0 +1,2 @@
+export { planDeliveries, type Addressed, type GatewayPlan } from "./plan-deliveries";
+export { FrameRouter, type RouteOutcome } from "./frame-router";

@@ -1,0 +1,71 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ChatError, ERROR_CODES, type ErrorCode } from "@chat/domain";
+
+const GRPC_CODE: Record<ErrorCode, Code> = {
+  invalid_argument: Code.InvalidArgument,
+  malformed_frame: Code.InvalidArgument,
+  unknown_frame: Code.InvalidArgument,
+  message_too_large: Code.InvalidArgument,
+  unauthenticated: Code.Unauthenticated,
+  token_expired: Code.Unauthenticated,
+  permission_denied: Code.PermissionDenied,
+  not_found: Code.NotFound,
+  already_exists: Code.AlreadyExists,
+  conflict: Code.Aborted,
+  rate_limited: Code.ResourceExhausted,
+  unavailable: Code.Unavailable,
+  deadline_exceeded: Code.DeadlineExceeded,
+  internal: Code.Internal,
+};
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  invalid_argument: 400,
+  malformed_frame: 400,
+  unknown_frame: 400,
+  message_too_large: 413,
+  unauthenticated: 401,
+  token_expired: 401,
+  permission_denied: 403,
+  not_found: 404,
+  already_exists: 409,
+  conflict: 409,
+  rate_limited: 429,
+  unavailable: 503,
+  deadline_exceeded: 504,
+  internal: 500,
+};
+
+const FROM_GRPC: Partial<Record<Code, ErrorCode>> = {
+  [Code.InvalidArgument]: "invalid_argument",
+  [Code.Unauthenticated]: "unauthenticated",
+  [Code.PermissionDenied]: "permission_denied",
+  [Code.NotFound]: "not_found",
+  [Code.AlreadyExists]: "already_exists",
+  [Code.Aborted]: "conflict",
+  [Code.ResourceExhausted]: "rate_limited",
+  [Code.Unavailable]: "unavailable",
+  [Code.DeadlineExceeded]: "deadline_exceeded",
+};
+
+// The stable chat error code rides in a trailer so it survives gRPC and Connect unchanged.
+export const ERROR_CODE_TRAILER = "chat-error-code";
+const RETRY_AFTER_TRAILER = "chat-retry-after-ms";
+
+export function toConnectError(e: unknown): ConnectError {
+  if (e instanceof ConnectError) return e;
+  if (e instanceof ChatError) {
+    const md = new Headers({ [ERROR_CODE_TRAILER]: e.code });
+    if (e.retryAfterMs !== undefined) md.set(RETRY_AFTER_TRAILER, String(e.retryAfterMs));
+    return new ConnectError(e.message, GRPC_CODE[e.code], md);
+  }
+  return new ConnectError("internal error", Code.Internal, undefined, undefined, e);
+}
+
+export function fromConnectError(e: unknown): ChatError {
+  if (e instanceof ChatError) return e;
+  const ce = ConnectError.from(e);
+  const named = ce.metadata.get(ERROR_CODE_TRAILER);
+  const code: ErrorCode = named && (ERROR_CODES as readonly string[]).includes(named) ? (named as ErrorCode) : (FROM_GRPC[ce.code] ?? "internal");
+  const retry = ce.metadata.get(RETRY_AFTER_TRAILER);
+  return new ChatError(code, ce.rawMessage, { retryAfterMs: retry ? Number(retry) : undefined, cause: ce });
+}

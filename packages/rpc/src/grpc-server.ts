@@ -1,0 +1,34 @@
+import { createServer, type Http2Server } from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { RegisterRoutes } from "./transports";
+
+export interface RunningGrpcServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+// Plaintext HTTP/2 serving gRPC, gRPC-Web and Connect from the same routes.
+export async function startGrpcServer(opts: { host: string; port: number; routes: RegisterRoutes; interceptors: Interceptor[] }): Promise<RunningGrpcServer> {
+  const handler = connectNodeAdapter({ routes: opts.routes, interceptors: opts.interceptors });
+  const server: Http2Server = createServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const sessions = new Set<import("node:http2").ServerHttp2Session>();
+  server.on("session", (s) => {
+    sessions.add(s);
+    s.on("close", () => sessions.delete(s));
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Let in-flight streams finish, then end idle sessions so close() can complete.
+        for (const s of sessions) s.close();
+      }),
+  };
+}

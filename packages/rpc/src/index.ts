@@ -1,0 +1,6 @@
+export { toConnectError, fromConnectError, HTTP_STATUS, ERROR_CODE_TRAILER } from "./error-mapping";
+export { serviceCredentialClient, serviceCredentialServer } from "./service-credential";
+export { chatErrorsToConnect } from "./error-interceptor";
+export { GrpcTransports, InProcessNetwork, INPROC_SCHEME, type TransportFactory, type RegisterRoutes } from "./transports";
+export { startGrpcServer, type RunningGrpcServer } from "./grpc-server";
+export { GrpcRpcHost, InProcessRpcHost, type RpcHost, type ServedRpc } from "./rpc-host";

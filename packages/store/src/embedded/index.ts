@@ -1,0 +1,1 @@
+export { createEmbeddedStore, EmbeddedStore } from "./embedded-store";

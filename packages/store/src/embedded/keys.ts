@@ -1,0 +1,20 @@
+import { ChatError } from "@chat/domain";
+import type { IdempotencyKey } from "../port";
+
+export function idempotencyKeyString(k: IdempotencyKey): string {
+  return `${k.chatId}#${k.senderId}#${k.clientMessageId}`;
+}
+
+export function encodeCursor(lastChatId: string): string {
+  return Buffer.from(JSON.stringify({ after: lastChatId })).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): string {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (typeof v?.after === "string") return v.after;
+  } catch {
+    // reported below
+  }
+  throw new ChatError("invalid_argument", "page_token is not a token this server issued", { details: { field: "page_token" } });
+}

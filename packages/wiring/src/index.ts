@@ -1,0 +1,3 @@
+export { createEventLog, createStore, createPresence } from "./adapters";
+export { createVerifier } from "./identity";
+export { runService, type ServiceRuntime } from "./run-service";

@@ -1,0 +1,24 @@
+import type { EventBatch } from "@chat/eventlog";
+import type { Counter, Logger } from "@chat/observability";
+import type { FrameRouter } from "@chat/routing";
+import type { Store } from "@chat/store";
+import { frameForRecord } from "./event-frames";
+
+// Handles one batch of one partition: decode, resolve each chat's members once, and push the
+// frames in record order with one Deliver call per gateway. Delivery is best effort (a gateway
+// that fails is skipped; its clients resync), so only decoding and store errors fail a batch.
+export function createFanoutHandler(deps: { store: Store; router: FrameRouter; logger: Logger; delivered: Counter<"topic">; failed: Counter<"topic"> }) {
+  return async (batch: EventBatch): Promise<void> => {
+    const items = batch.records.map(frameForRecord);
+    const members = new Map<string, string[]>();
+    for (const chatId of new Set(items.map((i) => i.chatId))) {
+      members.set(chatId, (await deps.store.listMembers(chatId)).map((m) => m.userId));
+    }
+    const outcome = await deps.router.route(items.map((i) => ({ userIds: [...members.get(i.chatId)!, ...i.alsoNotify], frame: i.frame })));
+    deps.delivered.inc({ topic: batch.topic }, outcome.delivered);
+    if (outcome.failedGateways.length > 0) {
+      deps.failed.inc({ topic: batch.topic }, outcome.failedGateways.length);
+      deps.logger.warn({ gateways: outcome.failedGateways, topic: batch.topic, partition: batch.partition }, "delivery to gateways failed; clients recover by sync");
+    }
+  };
+}

@@ -1,0 +1,44 @@
+import type { Presence } from "@chat/presence";
+import type { ClientConnection } from "./client-connection";
+
+// The connections this gateway holds, and their registration in presence/routing.
+export class ConnectionRegistry {
+  private readonly byId = new Map<string, ClientConnection>();
+
+  constructor(
+    private readonly presence: Presence,
+    private readonly gatewayId: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(connectionId: string): ClientConnection | undefined {
+    return this.byId.get(connectionId);
+  }
+
+  all(): IterableIterator<ClientConnection> {
+    return this.byId.values();
+  }
+
+  async add(conn: ClientConnection): Promise<{ cameOnline: boolean }> {
+    this.byId.set(conn.id, conn);
+    return this.presence.registerConnection(this.route(conn), this.ttlMs);
+  }
+
+  async remove(conn: ClientConnection): Promise<{ wentOffline: boolean }> {
+    if (!this.byId.delete(conn.id)) return { wentOffline: false };
+    return this.presence.removeConnection(this.route(conn));
+  }
+
+  // Heartbeat for every held connection in one call.
+  refreshAll(): Promise<void> {
+    return this.presence.refreshConnections([...this.byId.values()].map((c) => this.route(c)), this.ttlMs);
+  }
+
+  private route(c: ClientConnection) {
+    return { userId: c.userId, gatewayId: this.gatewayId, connectionId: c.id };
+  }
+}

@@ -1,0 +1,101 @@
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { ChatError, validateId, validateSend, type ReceiptKind } from "@chat/domain";
+import { PresenceStatus, type ClientFrame, type ServerFrame } from "@chat/proto";
+import type { FrameRouter } from "@chat/routing";
+import type { Store } from "@chat/store";
+import type { ClientConnection } from "../connection/client-connection";
+import type { IngestClient } from "../ingest/ingest-client";
+import { serverFrame } from "../protocol/frame-codec";
+
+export interface HandlerDeps {
+  store: Store;
+  ingest: IngestClient;
+  router: FrameRouter;
+  limits: { maxBodyBytes: number; maxIdLength: number; syncDefaultLimit: number; syncMaxLimit: number };
+}
+
+type Kind<K extends NonNullable<ClientFrame["kind"]["case"]>> = Extract<ClientFrame["kind"], { case: K }>["value"];
+
+// One handler per client frame kind. Each returns the frame that answers (if any) or throws a
+// ChatError, which the connection turns into an `error` frame; nothing here closes a connection.
+export function createFrameHandlers(deps: HandlerDeps) {
+  const { store, limits } = deps;
+
+  async function requireMember(chatId: string, userId: string): Promise<void> {
+    validateId("chat_id", chatId, limits.maxIdLength);
+    // Not a member and no such chat look the same: existence does not leak.
+    if (!(await store.getMember(chatId, userId))) throw new ChatError("not_found", `chat ${chatId} not found`);
+  }
+
+  async function otherMembers(chatId: string, userId: string): Promise<string[]> {
+    return (await store.listMembers(chatId)).map((m) => m.userId).filter((u) => u !== userId);
+  }
+
+  async function receipt(conn: ClientConnection, kind: ReceiptKind, f: Kind<"ack"> | Kind<"read">): Promise<ServerFrame | undefined> {
+    await requireMember(f.chatId, conn.userId);
+    if (f.seq <= 0n) throw new ChatError("invalid_argument", "seq must be positive", { details: { field: "seq" } });
+    const last = await store.currentSeq(f.chatId);
+    if (f.seq > last) throw new ChatError("invalid_argument", `seq ${f.seq} is beyond the chat's last seq ${last}`, { details: { field: "seq" } });
+    const { position, changed } = await store.advanceReceipt(f.chatId, conn.userId, kind, f.seq);
+    const frame = serverFrame({
+      case: "receipt",
+      value: { chatId: f.chatId, userId: conn.userId, deliveredSeq: position.deliveredSeq, readSeq: position.readSeq },
+    });
+    if (changed) void deps.router.route([{ userIds: await otherMembers(f.chatId, conn.userId), frame }]).catch(() => undefined);
+    return frame;
+  }
+
+  return {
+    async sendMessage(conn: ClientConnection, f: Kind<"sendMessage">): Promise<ServerFrame> {
+      conn.takeSendToken();
+      // Checked here too so an oversize body never travels to ingest.
+      const input = validateSend({ chatId: f.chatId, clientMessageId: f.clientMessageId, body: f.body, contentType: f.contentType }, limits);
+      const res = await deps.ingest.persist({ ...input, senderId: conn.userId });
+      const m = res.message!;
+      return serverFrame({
+        case: "messageAck",
+        value: { chatId: m.chatId, clientMessageId: m.clientMessageId, seq: m.seq, messageId: m.messageId, createdAt: m.createdAt, duplicate: res.duplicate },
+      });
+    },
+
+    async sync(conn: ClientConnection, f: Kind<"sync">): Promise<ServerFrame> {
+      await requireMember(f.chatId, conn.userId);
+      if (f.limit > limits.syncMaxLimit) throw new ChatError("invalid_argument", `limit must be 1..${limits.syncMaxLimit}`, { details: { field: "limit" } });
+      const limit = f.limit === 0 ? limits.syncDefaultLimit : f.limit;
+      const [page, lastSeq] = await Promise.all([store.listMessages(f.chatId, { afterSeq: f.afterSeq, limit: limit + 1 }), store.currentSeq(f.chatId)]);
+      const messages = page.slice(0, limit);
+      const hasMore = page.length > limit;
+      return serverFrame({
+        case: "syncResult",
+        value: { chatId: f.chatId, messages, hasMore, nextAfterSeq: messages.length ? messages[messages.length - 1].seq : f.afterSeq, lastSeq },
+      });
+    },
+
+    ack: (conn: ClientConnection, f: Kind<"ack">) => receipt(conn, "delivered", f),
+    read: (conn: ClientConnection, f: Kind<"read">) => receipt(conn, "read", f),
+
+    async typing(conn: ClientConnection, f: Kind<"typing">): Promise<undefined> {
+      await requireMember(f.chatId, conn.userId);
+      const frame = serverFrame({ case: "typing", value: { chatId: f.chatId, userId: conn.userId, active: f.active } });
+      // Relayed to online members only, never stored.
+      void deps.router.route([{ userIds: await otherMembers(f.chatId, conn.userId), frame }]).catch(() => undefined);
+      return undefined;
+    },
+
+    async ping(_conn: ClientConnection, f: Kind<"ping">): Promise<ServerFrame> {
+      return serverFrame({ case: "pong", value: { nonce: f.nonce, serverTime: timestampFromDate(new Date()) } });
+    },
+
+    // Tells the members of the user's chats that the user came online or went offline.
+    async announcePresence(userId: string, online: boolean): Promise<void> {
+      const { items } = await store.listMembershipsOfUser(userId, { limit: 100 });
+      const contacts = new Set<string>();
+      for (const m of items) for (const u of await otherMembers(m.chatId, userId)) contacts.add(u);
+      if (contacts.size === 0) return;
+      const frame = serverFrame({ case: "presence", value: { userId, status: online ? PresenceStatus.ONLINE : PresenceStatus.OFFLINE } });
+      await deps.router.route([{ userIds: [...contacts], frame }]);
+    },
+  };
+}
+
+export type FrameHandlers = ReturnType<typeof createFrameHandlers>;

@@ -1,0 +1,74 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { Registry } from "@chat/observability";
+import { SUBPROTOCOL_JSON, SUBPROTOCOL_PROTO } from "../protocol/frame-codec";
+
+export interface GatewayHttp {
+  port: number;
+  wss: WebSocketServer;
+  close(): Promise<void>;
+}
+
+export type Readiness = () => Promise<{ ready: boolean; checks: Record<string, string> }>;
+
+// The client-facing listener: /ws/v1 upgrades, plus /health, /ready and /metrics.
+export async function startGatewayHttp(opts: {
+  host: string;
+  port: number;
+  maxFrameBytes: number;
+  metrics: Registry;
+  readiness: Readiness;
+  onConnection(ws: WebSocket, req: IncomingMessage): void;
+  extraRoutes?(req: IncomingMessage, res: ServerResponse): boolean;
+}): Promise<GatewayHttp> {
+  // ws closes with 1009 when a frame exceeds maxPayload.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: opts.maxFrameBytes,
+    handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL_PROTO) ? SUBPROTOCOL_PROTO : protocols.has(SUBPROTOCOL_JSON) ? SUBPROTOCOL_JSON : false),
+  });
+  wss.on("connection", opts.onConnection);
+
+  const server: Server = createServer(async (req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === "/health") return json(res, 200, { status: "ok" });
+    if (path === "/ready") {
+      const r = await opts.readiness();
+      return json(res, r.ready ? 200 : 503, { status: r.ready ? "ready" : "not_ready", checks: r.checks });
+    }
+    if (path === "/metrics") {
+      res.writeHead(200, { "content-type": opts.metrics.contentType });
+      return void res.end(await opts.metrics.metrics());
+    }
+    if (opts.extraRoutes?.(req, res)) return;
+    json(res, 404, { code: "not_found", message: `no route for ${path}` });
+  });
+  server.on("upgrade", (req, socket, head) => {
+    if ((req.url ?? "").split("?")[0] !== "/ws/v1") {
+      socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    wss,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,58 @@
+import { ALL_TOPICS } from "@chat/domain";
+import type { Config } from "@chat/config";
+import type { EventLog } from "@chat/eventlog";
+import { Histogram, type Logger, type Registry } from "@chat/observability";
+import { OutboxRelay } from "@chat/outbox";
+import type { RpcHost } from "@chat/rpc";
+import type { Store } from "@chat/store";
+import { MessagePersister } from "./persist/persist-message";
+import { ingestRoutes } from "./rpc/ingest-routes";
+
+export interface IngestDeps {
+  store: Store;
+  eventLog: EventLog;
+  rpc: RpcHost;
+  logger: Logger;
+  metrics: Registry;
+}
+
+export interface RunningIngest {
+  address: string;
+  stop(): Promise<void>;
+}
+
+export async function startIngest(config: Config, deps: IngestDeps): Promise<RunningIngest> {
+  await deps.store.bootstrap();
+  await deps.eventLog.ensureTopics(ALL_TOPICS);
+  const relay = new OutboxRelay(deps.store, deps.eventLog, deps.logger, {
+    intervalMs: config.limits.outboxIntervalMs,
+    graceMs: config.limits.outboxIntervalMs,
+    batch: 500,
+  });
+  const persister = new MessagePersister(
+    deps.store,
+    { maxBodyBytes: config.limits.maxBodyBytes, maxIdLength: 128, idempotencyTtlMs: config.limits.idempotencyTtlMs },
+    (entry) => relay.publishNow(entry),
+  );
+  const persistDuration = new Histogram({
+    name: "durability_persist_duration_seconds",
+    help: "PersistMessage latency: membership check, seq allocation, durable write and publish",
+    labelNames: ["outcome"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [deps.metrics],
+  });
+  const served = await deps.rpc.serve("ingest", ingestRoutes(persister, persistDuration), { port: config.ingest.grpcPort, internal: true });
+  relay.start();
+  // Anything left by a previous run (crash between commit and publish) goes out now.
+  void relay.drain();
+  deps.logger.info({ address: served.address }, "ingest ready");
+  return {
+    address: served.address,
+    async stop() {
+      // Stop taking requests, then let the last publications and the outbox drain finish.
+      await served.close();
+      await relay.stop();
+      await relay.drain();
+    },
+  };
+}
