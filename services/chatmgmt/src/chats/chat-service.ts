@@ -16,7 +16,9 @@ import type { OutboxEntry, Store } from "@chat/store";
 import { randomUUID } from "node:crypto";
 
 const MAX_TITLE = 200;
-const MAX_GROUP_MEMBERS_AT_CREATE = 1000;
+// Chat + members + event are written in one DynamoDB transaction (at most 100 items); add more
+// members afterwards with AddMember.
+const MAX_GROUP_MEMBERS_AT_CREATE = 97;
 
 export interface ChatLimits {
   maxIdLength: number;

@@ -1,0 +1,448 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { create, toJson } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { ChatError } from "@chat/domain";
+import {
+  ChatKind,
+  ChatSchema,
+  MemberRole,
+  MemberSchema,
+  MessageSchema,
+  type Chat,
+  type Member,
+  type Message,
+} from "@chat/proto";
+import type { OutboxEntry, Store } from "../port";
+
+// The Store contract: one jest suite every adapter (embedded, DynamoDB) runs unchanged, so the
+// embedded stand-in and the real thing cannot drift apart. Ids are unique per test and run, so
+// the suite can share a backing store (e.g. one DynamoDB Local) with other suites; the outbox
+// is global, so outbox assertions only look at the entries a test wrote itself.
+
+export interface StoreUnderTest {
+  store: Store;
+  // Closes the current store and opens a new one on the same backing data (same directory,
+  // same tables): what a process restart does. Later calls to `store` use the new instance.
+  reopen(): Promise<Store>;
+  // Closes the current store and removes the backing data.
+  cleanup(): Promise<void>;
+}
+
+const T0 = Date.UTC(2025, 0, 1);
+
+export function describeStoreContract(name: string, factory: () => Promise<StoreUnderTest>): void {
+  describe(`Store contract: ${name}`, () => {
+    let subject: StoreUnderTest;
+    const store = (): Store => subject.store;
+
+    const run = randomUUID().slice(0, 8);
+    let counter = 0;
+    const uid = (prefix: string) => `${prefix}-${run}-${++counter}`;
+
+    beforeAll(async () => {
+      subject = await factory();
+    });
+    afterAll(async () => {
+      await subject?.cleanup();
+    });
+
+    function chat(chatId = uid("chat"), fields: Partial<Pick<Chat, "title" | "kind">> = {}): Chat {
+      return create(ChatSchema, { chatId, kind: ChatKind.GROUP, title: `title of ${chatId}`, createdBy: "u-owner", createdAt: timestampFromMs(T0), ...fields });
+    }
+
+    function member(chatId: string, userId: string, role = MemberRole.MEMBER): Member {
+      return create(MemberSchema, { chatId, userId, role, joinedAt: timestampFromMs(T0 + 1000) });
+    }
+
+    function message(chatId: string, seq: bigint, senderId = "u-sender", clientMessageId = uid("cm")): Message {
+      return create(MessageSchema, {
+        chatId,
+        seq,
+        messageId: `mid-${chatId}-${seq}`,
+        senderId,
+        clientMessageId,
+        body: `body ${seq}`,
+        contentType: "text/plain",
+        createdAt: timestampFromMs(T0 + Number(seq)),
+      });
+    }
+
+    // Increasing createdAtMs in call order, so "oldest first" has one right answer.
+    let outboxClock = Date.now();
+    function event(key: string, topic = "chats.created"): OutboxEntry {
+      return { id: uid("ob"), topic, key, payload: new Uint8Array([1, 2, 3, counter % 256]), createdAtMs: ++outboxClock };
+    }
+
+    async function outboxIds(): Promise<string[]> {
+      return (await store().listOutbox(100_000)).map((e) => e.id);
+    }
+
+    async function createdChat(members: string[] = [], outbox: OutboxEntry[] = []): Promise<Chat> {
+      const c = chat();
+      await store().createChat(c, members.map((u) => member(c.chatId, u)), outbox);
+      return c;
+    }
+
+    const json = {
+      chat: (c: Chat | undefined) => c && toJson(ChatSchema, c),
+      member: (m: Member | undefined) => m && toJson(MemberSchema, m),
+      message: (m: Message | undefined) => m && toJson(MessageSchema, m),
+    };
+
+    async function expectChatError(p: Promise<unknown>, code: ChatError["code"]): Promise<void> {
+      const err = await p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ChatError);
+      expect((err as ChatError).code).toBe(code);
+    }
+
+    describe("lifecycle", () => {
+      it("bootstrap is idempotent and ping answers", async () => {
+        await store().bootstrap();
+        await expect(store().ping()).resolves.toBeUndefined();
+      });
+    });
+
+    describe("chats", () => {
+      it("createChat stores the chat and its members; getChat returns it with lastSeq 0", async () => {
+        const c = chat();
+        await store().createChat(c, [member(c.chatId, "u-a", MemberRole.ADMIN), member(c.chatId, "u-b")], []);
+        expect(json.chat(await store().getChat(c.chatId))).toEqual(json.chat(c));
+        expect((await store().getChat(c.chatId))?.lastSeq).toBe(0n);
+        expect((await store().listMembers(c.chatId)).map((m) => [m.userId, m.role])).toEqual([
+          ["u-a", MemberRole.ADMIN],
+          ["u-b", MemberRole.MEMBER],
+        ]);
+      });
+
+      it("getChat of an unknown id is undefined", async () => {
+        expect(await store().getChat(uid("nochat"))).toBeUndefined();
+      });
+
+      it("getChats returns the known chats and leaves unknown ids out", async () => {
+        const a = await createdChat();
+        const b = await createdChat();
+        const got = await store().getChats([a.chatId, uid("nochat"), b.chatId]);
+        expect(got.map((c) => c.chatId).sort()).toEqual([a.chatId, b.chatId].sort());
+        expect(got.find((c) => c.chatId === b.chatId)?.title).toBe(b.title);
+        expect(await store().getChats([])).toEqual([]);
+      });
+
+      it("lastSeq follows the sequence counter", async () => {
+        const c = await createdChat();
+        await store().allocateSeq(c.chatId);
+        await store().allocateSeq(c.chatId);
+        expect((await store().getChat(c.chatId))?.lastSeq).toBe(2n);
+        expect((await store().getChats([c.chatId]))[0]?.lastSeq).toBe(2n);
+      });
+
+      it("a duplicate chat id fails with already_exists and changes nothing", async () => {
+        const first = event("k");
+        const c = await createdChat(["u-a"], [first]);
+        const again = chat(c.chatId, { title: "another title" });
+        const second = event(c.chatId);
+        await expectChatError(store().createChat(again, [member(c.chatId, "u-intruder")], [second]), "already_exists");
+        expect((await store().getChat(c.chatId))?.title).toBe(c.title);
+        expect((await store().listMembers(c.chatId)).map((m) => m.userId)).toEqual(["u-a"]);
+        const ids = await outboxIds();
+        expect(ids).toContain(first.id);
+        expect(ids).not.toContain(second.id);
+      });
+    });
+
+    describe("members", () => {
+      it("addMember adds once; a second add is false and keeps the first", async () => {
+        const c = await createdChat(["u-a"]);
+        const ev = event(c.chatId, "memberships.changed");
+        expect(await store().addMember(member(c.chatId, "u-b", MemberRole.ADMIN), [ev])).toBe(true);
+        const again = event(c.chatId, "memberships.changed");
+        expect(await store().addMember(member(c.chatId, "u-b", MemberRole.MEMBER), [again])).toBe(false);
+        expect(json.member(await store().getMember(c.chatId, "u-b"))).toEqual(json.member(member(c.chatId, "u-b", MemberRole.ADMIN)));
+        expect((await store().listMembers(c.chatId)).map((m) => m.userId)).toEqual(["u-a", "u-b"]);
+        const ids = await outboxIds();
+        expect(ids).toContain(ev.id);
+        expect(ids).not.toContain(again.id);
+      });
+
+      it("removeMember removes; removing an absent member is false and writes nothing", async () => {
+        const c = await createdChat(["u-a", "u-b"]);
+        expect(await store().removeMember(c.chatId, "u-a", [event(c.chatId)])).toBe(true);
+        expect(await store().getMember(c.chatId, "u-a")).toBeUndefined();
+        const noop = event(c.chatId);
+        expect(await store().removeMember(c.chatId, "u-a", [noop])).toBe(false);
+        expect(await store().removeMember(c.chatId, "u-never", [])).toBe(false);
+        expect((await store().listMembers(c.chatId)).map((m) => m.userId)).toEqual(["u-b"]);
+        expect(await outboxIds()).not.toContain(noop.id);
+      });
+
+      it("updateMemberRole changes the role of a member and is undefined for a non-member", async () => {
+        const c = await createdChat(["u-a"]);
+        const updated = await store().updateMemberRole(c.chatId, "u-a", MemberRole.ADMIN, [event(c.chatId)]);
+        expect(json.member(updated)).toEqual(json.member(member(c.chatId, "u-a", MemberRole.ADMIN)));
+        expect((await store().getMember(c.chatId, "u-a"))?.role).toBe(MemberRole.ADMIN);
+        const noop = event(c.chatId);
+        expect(await store().updateMemberRole(c.chatId, "u-nobody", MemberRole.ADMIN, [noop])).toBeUndefined();
+        expect(await store().getMember(c.chatId, "u-nobody")).toBeUndefined();
+        expect(await outboxIds()).not.toContain(noop.id);
+      });
+
+      it("listMembershipsOfUser pages by chat id with cursors", async () => {
+        const user = uid("u-paged");
+        const chatIds: string[] = [];
+        for (let i = 0; i < 7; i++) chatIds.push((await createdChat([user, "u-other"])).chatId);
+        chatIds.sort();
+        const pages: string[][] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store().listMembershipsOfUser(user, { limit: 3, cursor });
+          pages.push(page.items.map((m) => m.chatId));
+          expect(page.items.every((m) => m.userId === user)).toBe(true);
+          cursor = page.nextCursor;
+        } while (cursor !== undefined && pages.length < 10);
+        expect(pages).toEqual([chatIds.slice(0, 3), chatIds.slice(3, 6), chatIds.slice(6)]);
+      });
+
+      it("listMembershipsOfUser has no cursor when everything fits, and nothing for a stranger", async () => {
+        const user = uid("u-few");
+        const c = await createdChat([user]);
+        expect(await store().listMembershipsOfUser(user, { limit: 3 })).toEqual({ items: [await store().getMember(c.chatId, user)], nextCursor: undefined });
+        const page = await store().listMembershipsOfUser(uid("u-stranger"), { limit: 3 });
+        expect(page.items).toEqual([]);
+        expect(page.nextCursor).toBeUndefined();
+      });
+
+      it("listMembershipsOfUser rejects a cursor it did not issue", async () => {
+        const user = uid("u-cursor");
+        await createdChat([user]);
+        for (const bad of ["not-a-cursor", "%%%", Buffer.from("{}").toString("base64url"), Buffer.from("[1,2]").toString("base64url")]) {
+          await expectChatError(store().listMembershipsOfUser(user, { limit: 3, cursor: bad }), "invalid_argument");
+        }
+      });
+    });
+
+    describe("sequences", () => {
+      it("allocateSeq counts 1, 2, 3 per chat and currentSeq reports the highest", async () => {
+        const a = uid("chat");
+        const b = uid("chat");
+        expect(await store().currentSeq(a)).toBe(0n);
+        expect([await store().allocateSeq(a), await store().allocateSeq(a), await store().allocateSeq(a)]).toEqual([1n, 2n, 3n]);
+        expect(await store().allocateSeq(b)).toBe(1n);
+        expect(await store().currentSeq(a)).toBe(3n);
+      });
+
+      it("50 concurrent allocations are distinct and contiguous", async () => {
+        const c = uid("chat");
+        const seqs = await Promise.all(Array.from({ length: 50 }, () => store().allocateSeq(c)));
+        expect([...seqs].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(i + 1)));
+        expect(await store().currentSeq(c)).toBe(50n);
+      });
+    });
+
+    describe("messages", () => {
+      async function committed(chatId: string, count: number): Promise<Message[]> {
+        const out: Message[] = [];
+        for (let i = 0; i < count; i++) {
+          const m = message(chatId, await store().allocateSeq(chatId));
+          expect(await store().commitMessage(m, 60_000, [])).toEqual({ status: "committed" });
+          out.push(m);
+        }
+        return out;
+      }
+
+      it("commitMessage stores the message and its idempotency record", async () => {
+        const c = await createdChat(["u-sender"]);
+        const [m] = await committed(c.chatId, 1);
+        expect(json.message(await store().getMessage(c.chatId, 1n))).toEqual(json.message(m));
+        expect(await store().getMessage(c.chatId, 2n)).toBeUndefined();
+        expect(await store().getIdempotencyRecord({ chatId: c.chatId, senderId: m.senderId, clientMessageId: m.clientMessageId })).toEqual({
+          seq: 1n,
+          messageId: m.messageId,
+        });
+        expect(await store().getIdempotencyRecord({ chatId: c.chatId, senderId: m.senderId, clientMessageId: "never-sent" })).toBeUndefined();
+      });
+
+      it("listMessages: afterSeq oldest first, beforeSeq newest below it, ascending, limit respected", async () => {
+        const c = await createdChat(["u-sender"]);
+        await committed(c.chatId, 5);
+        const seqs = async (range: { afterSeq?: bigint; beforeSeq?: bigint; limit: number }) =>
+          (await store().listMessages(c.chatId, range)).map((m) => m.seq);
+        expect(await seqs({ limit: 10 })).toEqual([1n, 2n, 3n, 4n, 5n]);
+        expect(await seqs({ afterSeq: 0n, limit: 2 })).toEqual([1n, 2n]);
+        expect(await seqs({ afterSeq: 3n, limit: 10 })).toEqual([4n, 5n]);
+        expect(await seqs({ afterSeq: 5n, limit: 10 })).toEqual([]);
+        expect(await seqs({ beforeSeq: 5n, limit: 2 })).toEqual([3n, 4n]);
+        expect(await seqs({ beforeSeq: 3n, limit: 10 })).toEqual([1n, 2n]);
+        expect(await seqs({ beforeSeq: 1n, limit: 10 })).toEqual([]);
+        expect(await store().listMessages(uid("nochat"), { limit: 10 })).toEqual([]);
+      });
+
+      it("a repeated idempotency key is a duplicate with the original seq and id, and stores nothing", async () => {
+        const c = await createdChat(["u-sender"]);
+        const first = message(c.chatId, await store().allocateSeq(c.chatId), "u-sender", "same-key");
+        const firstEvent = event(c.chatId, "messages.persisted");
+        expect(await store().commitMessage(first, 60_000, [firstEvent])).toEqual({ status: "committed" });
+
+        const retry = message(c.chatId, await store().allocateSeq(c.chatId), "u-sender", "same-key");
+        const retryEvent = event(c.chatId, "messages.persisted");
+        expect(await store().commitMessage(retry, 60_000, [retryEvent])).toEqual({
+          status: "duplicate",
+          existing: { seq: first.seq, messageId: first.messageId },
+        });
+        expect(await store().getMessage(c.chatId, retry.seq)).toBeUndefined();
+        expect((await store().listMessages(c.chatId, { limit: 10 })).map((m) => m.seq)).toEqual([first.seq]);
+        const ids = await outboxIds();
+        expect(ids).toContain(firstEvent.id);
+        expect(ids).not.toContain(retryEvent.id);
+      });
+
+      it("the same client_message_id from another sender is a different send", async () => {
+        const c = await createdChat(["u-x", "u-y"]);
+        const x = message(c.chatId, await store().allocateSeq(c.chatId), "u-x", "shared-key");
+        const y = message(c.chatId, await store().allocateSeq(c.chatId), "u-y", "shared-key");
+        expect(await store().commitMessage(x, 60_000, [])).toEqual({ status: "committed" });
+        expect(await store().commitMessage(y, 60_000, [])).toEqual({ status: "committed" });
+      });
+
+      it("concurrent sends with one idempotency key commit exactly once", async () => {
+        const c = await createdChat(["u-sender"]);
+        const sends: Message[] = [];
+        for (let i = 0; i < 5; i++) sends.push(message(c.chatId, await store().allocateSeq(c.chatId), "u-sender", "raced-key"));
+        const attempts = await Promise.all(sends.map(async (m) => ({ m, result: await store().commitMessage(m, 60_000, []) })));
+        const winners = attempts.filter((a) => a.result.status === "committed");
+        expect(winners).toHaveLength(1);
+        const winner = winners[0].m;
+        for (const a of attempts) {
+          if (a.result.status === "duplicate") expect(a.result.existing).toEqual({ seq: winner.seq, messageId: winner.messageId });
+        }
+        expect((await store().listMessages(c.chatId, { limit: 10 })).map((m) => m.seq)).toEqual([winner.seq]);
+      });
+
+      it("an expired idempotency record no longer deduplicates", async () => {
+        const c = await createdChat(["u-sender"]);
+        const key = { chatId: c.chatId, senderId: "u-sender", clientMessageId: "short-lived" };
+        const first = message(c.chatId, await store().allocateSeq(c.chatId), key.senderId, key.clientMessageId);
+        expect(await store().commitMessage(first, 1, [])).toEqual({ status: "committed" });
+        await sleep(20);
+        expect(await store().getIdempotencyRecord(key)).toBeUndefined();
+        const again = message(c.chatId, await store().allocateSeq(c.chatId), key.senderId, key.clientMessageId);
+        expect(await store().commitMessage(again, 60_000, [])).toEqual({ status: "committed" });
+        expect(await store().getIdempotencyRecord(key)).toEqual({ seq: again.seq, messageId: again.messageId });
+        expect((await store().listMessages(c.chatId, { limit: 10 })).map((m) => m.seq)).toEqual([first.seq, again.seq]);
+      });
+    });
+
+    describe("receipts", () => {
+      it("positions never move backwards and read implies delivered", async () => {
+        const c = await createdChat(["u-r"]);
+        const step = async (kind: "delivered" | "read", seq: bigint) => {
+          const { position, changed } = await store().advanceReceipt(c.chatId, "u-r", kind, seq);
+          expect(position.chatId).toBe(c.chatId);
+          expect(position.userId).toBe("u-r");
+          return [position.deliveredSeq, position.readSeq, changed];
+        };
+        expect(await step("delivered", 5n)).toEqual([5n, 0n, true]);
+        expect(await step("delivered", 3n)).toEqual([5n, 0n, false]);
+        expect(await step("delivered", 5n)).toEqual([5n, 0n, false]);
+        expect(await step("read", 2n)).toEqual([5n, 2n, true]);
+        expect(await step("read", 1n)).toEqual([5n, 2n, false]);
+        expect(await step("read", 7n)).toEqual([7n, 7n, true]);
+        expect(await step("delivered", 6n)).toEqual([7n, 7n, false]);
+        expect(await step("read", 7n)).toEqual([7n, 7n, false]);
+        expect(await step("delivered", 9n)).toEqual([9n, 7n, true]);
+        expect(await step("read", 9n)).toEqual([9n, 9n, true]);
+      });
+
+      it("read on a fresh position sets both; listReceipts lists every user of the chat", async () => {
+        const c = await createdChat(["u-1", "u-2"]);
+        const { position } = await store().advanceReceipt(c.chatId, "u-1", "read", 4n);
+        expect([position.deliveredSeq, position.readSeq]).toEqual([4n, 4n]);
+        expect(position.updatedAt).toBeDefined();
+        await store().advanceReceipt(c.chatId, "u-2", "delivered", 2n);
+        const list = await store().listReceipts(c.chatId);
+        expect(list.map((p) => [p.userId, p.deliveredSeq, p.readSeq]).sort()).toEqual([
+          ["u-1", 4n, 4n],
+          ["u-2", 2n, 0n],
+        ]);
+        expect(await store().listReceipts(uid("nochat"))).toEqual([]);
+      });
+
+      it("concurrent advances keep the highest position", async () => {
+        const c = await createdChat(["u-c"]);
+        await Promise.all(
+          [3n, 9n, 1n, 7n, 5n].flatMap((seq) => [
+            store().advanceReceipt(c.chatId, "u-c", "delivered", seq),
+            store().advanceReceipt(c.chatId, "u-c", "read", seq - 1n),
+          ]),
+        );
+        const [p] = await store().listReceipts(c.chatId);
+        expect([p.deliveredSeq, p.readSeq]).toEqual([9n, 8n]);
+      });
+    });
+
+    describe("outbox", () => {
+      it("entries of createChat, addMember and commitMessage are listed oldest first and deleted by id", async () => {
+        const c = chat();
+        const created = event(c.chatId, "chats.created");
+        await store().createChat(c, [member(c.chatId, "u-sender")], [created]);
+        const joined = event(c.chatId, "memberships.changed");
+        await store().addMember(member(c.chatId, "u-new"), [joined]);
+        const persisted = event(c.chatId, "messages.persisted");
+        await store().commitMessage(message(c.chatId, await store().allocateSeq(c.chatId)), 60_000, [persisted]);
+        const mine = [created, joined, persisted];
+
+        const all = await store().listOutbox(100_000);
+        expect(all.filter((e) => mine.some((m) => m.id === e.id))).toEqual(mine);
+        const ages = all.map((e) => e.createdAtMs);
+        expect(ages).toEqual([...ages].sort((a, b) => a - b));
+
+        const two = await store().listOutbox(2);
+        expect(two).toEqual(all.slice(0, 2));
+
+        await store().deleteOutbox([created.id, joined.id, uid("never-written")]);
+        const left = await outboxIds();
+        expect(left).not.toContain(created.id);
+        expect(left).not.toContain(joined.id);
+        expect(left).toContain(persisted.id);
+        await store().deleteOutbox([persisted.id]);
+        expect(await outboxIds()).not.toContain(persisted.id);
+        await store().deleteOutbox([]);
+      });
+
+      it("listOutbox with limit 0 is empty", async () => {
+        expect(await store().listOutbox(0)).toEqual([]);
+      });
+    });
+
+    describe("durability", () => {
+      it("everything survives close and reopen", async () => {
+        const c = chat();
+        const ev = event(c.chatId);
+        const unseen = event(c.chatId);
+        await store().createChat(c, [member(c.chatId, "u-d", MemberRole.ADMIN)], [ev, unseen]);
+        await store().addMember(member(c.chatId, "u-e"), []);
+        await store().removeMember(c.chatId, "u-e", []);
+        const m = message(c.chatId, await store().allocateSeq(c.chatId), "u-d", "durable-key");
+        await store().commitMessage(m, 60_000, []);
+        await store().advanceReceipt(c.chatId, "u-d", "read", 1n);
+
+        const reopened = await subject.reopen();
+        expect(reopened).toBe(store());
+        expect(json.chat(await store().getChat(c.chatId))).toEqual(json.chat(create(ChatSchema, { ...c, lastSeq: 1n })));
+        expect((await store().listMembers(c.chatId)).map((x) => [x.userId, x.role])).toEqual([["u-d", MemberRole.ADMIN]]);
+        expect(json.message(await store().getMessage(c.chatId, 1n))).toEqual(json.message(m));
+        const retry = message(c.chatId, await store().allocateSeq(c.chatId), "u-d", "durable-key");
+        expect(retry.seq).toBe(2n);
+        expect(await store().commitMessage(retry, 60_000, [])).toEqual({ status: "duplicate", existing: { seq: 1n, messageId: m.messageId } });
+        expect((await store().listReceipts(c.chatId)).map((p) => [p.deliveredSeq, p.readSeq])).toEqual([[1n, 1n]]);
+        // Deleting an entry the reopened store never wrote nor listed.
+        await store().deleteOutbox([unseen.id]);
+        const ids = await outboxIds();
+        expect(ids).toContain(ev.id);
+        expect(ids).not.toContain(unseen.id);
+      });
+    });
+  });
+}
