@@ -1,0 +1,2 @@
+export { createKafkaEventLog, type KafkaEventLogOptions } from "./kafka-event-log";
+export type { EventLogLogger } from "./logging";

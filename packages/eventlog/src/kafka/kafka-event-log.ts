@@ -1,0 +1,145 @@
+import { partitionFor } from "@chat/domain";
+import { Kafka, Partitioners, logLevel, type Admin, type Producer } from "kafkajs";
+import type { EventLog, PublishRecord, SubscribeOptions, Subscription, TopicSpec } from "../port";
+import { kafkajsLogCreator, stderrLogger, type EventLogLogger } from "./logging";
+import { toKafkaMessage } from "./records";
+import { CLIENT_RETRY, PRODUCER_RETRY } from "./settings";
+import { subscribeKafka } from "./subscription";
+
+export interface KafkaEventLogOptions {
+  brokers: string[];
+  clientId: string;
+  logger?: EventLogLogger;
+}
+
+export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
+  return new KafkaEventLog(options);
+}
+
+// The event log port on Apache Kafka through kafkajs. Connections are opened on first use.
+class KafkaEventLog implements EventLog {
+  private readonly kafka: Kafka;
+  private readonly logger: EventLogLogger;
+  private admin?: Promise<Admin>;
+  private producer?: Promise<Producer>;
+  // Partition counts never change after creation (ADR-011: that would move chats between
+  // partitions), so they are looked up once per topic.
+  private readonly partitionCounts = new Map<string, number>();
+  private readonly subscriptions = new Set<Subscription>();
+
+  constructor({ brokers, clientId, logger = stderrLogger }: KafkaEventLogOptions) {
+    this.logger = logger;
+    this.kafka = new Kafka({ clientId, brokers, retry: CLIENT_RETRY, logLevel: logLevel.INFO, logCreator: kafkajsLogCreator(logger) });
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    const admin = await this.getAdmin();
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.name));
+    if (missing.length > 0) {
+      // Resolves false instead of creating if another process won the race; either is fine.
+      // Replication factor is the broker's default.
+      await admin.createTopics({ topics: missing.map((s) => ({ topic: s.name, numPartitions: s.partitions })), waitForLeaders: true });
+    }
+    const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
+    for (const spec of specs) {
+      const actual = topics.find((t) => t.name === spec.name)?.partitions.length;
+      if (actual !== spec.partitions) {
+        throw new Error(`topic ${spec.name} has ${actual} partitions but ${spec.partitions} are declared; keys would not land where partitionFor says`);
+      }
+      this.partitionCounts.set(spec.name, actual);
+    }
+  }
+
+  async publish(topic: string, records: PublishRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const partitions = await this.partitionCount(topic);
+    // The partition is chosen here, not by the client, so placement is partitionFor's by construction.
+    const messages = records.map((r) => toKafkaMessage(r, partitionFor(r.key, partitions)));
+    const producer = this.getProducer();
+    try {
+      await (await producer).send({ topic, acks: -1, messages });
+    } catch (err) {
+      this.discardProducer(producer, err);
+      throw err;
+    }
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const subscription = await subscribeKafka(this.kafka, () => this.getAdmin(), options, this.logger);
+    const tracked: Subscription = {
+      ...subscription,
+      stop: async () => {
+        await subscription.stop();
+        this.subscriptions.delete(tracked);
+      },
+    };
+    this.subscriptions.add(tracked);
+    return tracked;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    const clients = [this.producer, this.admin];
+    this.producer = undefined;
+    this.admin = undefined;
+    await Promise.all(
+      clients.map((client) =>
+        client
+          ?.then((c) => c.disconnect())
+          .catch((err: unknown) => this.logger.warn({ err }, "disconnecting a Kafka client failed")),
+      ),
+    );
+  }
+
+  private async partitionCount(topic: string): Promise<number> {
+    const known = this.partitionCounts.get(topic);
+    if (known !== undefined) return known;
+    const { topics } = await (await this.getAdmin()).fetchTopicMetadata({ topics: [topic] });
+    const count = topics.find((t) => t.name === topic)?.partitions.length;
+    if (!count) throw new Error(`topic ${topic} does not exist (call ensureTopics first)`);
+    this.partitionCounts.set(topic, count);
+    return count;
+  }
+
+  private getAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      const connected = admin.connect().then(() => admin);
+      // A failed connect is reported to the caller; the next call tries again.
+      connected.catch(() => {
+        if (this.admin === connected) this.admin = undefined;
+      });
+      this.admin = connected;
+    }
+    return this.admin;
+  }
+
+  private getProducer(): Promise<Producer> {
+    if (!this.producer) {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        // kafkajs guarantees ordering with idempotence only with one request in flight.
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        // Java-compatible murmur2; publish() passes explicit partitions, but a record without
+        // one must still land where partitionFor says.
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: PRODUCER_RETRY,
+      });
+      this.producer = producer.connect().then(() => producer);
+    }
+    return this.producer;
+  }
+
+  // After a failed send the idempotent producer's sequence numbers may be out of step with the
+  // broker (a batch can be written although we saw an error), and reusing it could get the next
+  // batch dropped as a duplicate or rejected as out of order. A new producer gets a new id.
+  private discardProducer(producer: Promise<Producer>, err: unknown): void {
+    if (this.producer === producer) this.producer = undefined;
+    this.logger.warn({ err }, "Kafka publish failed; replacing the producer");
+    producer
+      .then((p) => p.disconnect())
+      .catch((disconnectErr: unknown) => this.logger.warn({ err: disconnectErr }, "disconnecting a failed Kafka producer failed"));
+  }
+}

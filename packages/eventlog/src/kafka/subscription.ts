@@ -1,0 +1,132 @@
+import kafkajs, { type Admin, type Consumer, type EachBatchPayload, type Kafka } from "kafkajs";
+import type { SubscribeOptions, Subscription } from "../port";
+import type { EventLogLogger } from "./logging";
+import { toEventRecord } from "./records";
+import { CLIENT_RETRY, CONSUMER_TIMING } from "./settings";
+
+// kafkajs spreads its error classes into module.exports, which Node's (and jest's) CommonJS
+// export detection cannot see, so they are only reachable through the default import.
+const { KafkaJSError } = kafkajs;
+
+// One kafkajs consumer per subscription. Offsets are committed by hand, per batch, only after
+// handleBatch resolved; kafkajs' auto-commit and auto-resolve are off so that nothing is
+// committed for a batch that failed.
+export async function subscribeKafka(
+  kafka: Kafka,
+  admin: () => Promise<Admin>,
+  options: SubscribeOptions,
+  logger: EventLogLogger,
+): Promise<Subscription> {
+  const { groupId, topics, handleBatch } = options;
+  const fromBeginning = options.fromBeginning ?? false;
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, retry: CLIENT_RETRY, ...CONSUMER_TIMING });
+
+  let assignment: Record<string, number[]> = {};
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    assignment = normalizeAssignment(payload.memberAssignment);
+  });
+  // A crash disconnects the consumer, which also emits STOP.
+  consumer.on(consumer.events.STOP, () => {
+    assignment = {};
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) {
+      logger.error({ groupId, topics, err: payload.error }, "Kafka consumer crashed and will not restart; this subscription receives nothing more");
+    }
+  });
+
+  const eachBatch = async ({ batch, resolveOffset, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> => {
+    const { topic, partition } = batch;
+    const records = batch.messages.map((m) => toEventRecord(topic, partition, m));
+    try {
+      await handleBatch({ topic, partition, records });
+    } catch (err) {
+      const firstOffset = records[0]?.offset;
+      logger.warn({ groupId, topic, partition, firstOffset, records: records.length, err }, "handleBatch failed; the batch will be delivered again");
+      // Throwing makes kafkajs fetch again from the last resolved offset (nothing of this batch
+      // was resolved) after its retry backoff. The error must be a retriable KafkaJSError:
+      // kafkajs treats a TypeError or RangeError escaping user code as unrecoverable and would
+      // stop the consumer for good.
+      throw new KafkaJSError(`handleBatch failed on ${topic}[${partition}] at offset ${firstOffset}: ${errorMessage(err)}`, { retriable: true });
+    }
+    // lastOffset() also covers trailing control records, which the handler never sees.
+    // Resolving moves the fetch position; the commit needs explicit offsets because with
+    // autoCommit off commitOffsetsIfNecessary() without arguments commits nothing.
+    const lastOffset = batch.lastOffset();
+    resolveOffset(lastOffset);
+    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }] });
+  };
+
+  const started = firstFetch(consumer);
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+    await started;
+  } catch (err) {
+    await consumer.disconnect();
+    throw err;
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    // kafkajs' disconnect lets the in-flight batch finish (it commits inside eachBatch), skips
+    // batches fetched but not started, and leaves the group so its partitions move at once.
+    stop: () => (stopped ??= consumer.disconnect()),
+    assignment: () => structuredClone(assignment),
+    lag: async () => lagOf(await admin(), groupId, assignment, fromBeginning),
+  };
+}
+
+// Resolves after the consumer's first fetch: by then it has joined the group and kafkajs has
+// fixed the start offset of every assigned partition (committing latest or earliest where the
+// group had no commit). So a subscription starting at "latest" does not skip records published
+// after subscribe() resolved.
+function firstFetch(consumer: Consumer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const offFetch = consumer.on(consumer.events.FETCH, () => {
+      off();
+      resolve();
+    });
+    const offCrash = consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return;
+      off();
+      reject(payload.error);
+    });
+    const off = () => {
+      offFetch();
+      offCrash();
+    };
+  });
+}
+
+// Records not yet committed by the group on the partitions this member owns: high watermark
+// minus committed offset. Without a commit the group starts at the log start or end.
+async function lagOf(admin: Admin, groupId: string, assignment: Record<string, number[]>, fromBeginning: boolean): Promise<number> {
+  let lag = 0n;
+  for (const [topic, partitions] of Object.entries(assignment)) {
+    const [committed, watermarks] = await Promise.all([admin.fetchOffsets({ groupId, topics: [topic] }), admin.fetchTopicOffsets(topic)]);
+    const committedBy = new Map(committed.find((t) => t.topic === topic)?.partitions.map((p) => [p.partition, BigInt(p.offset)]));
+    for (const partition of partitions) {
+      const marks = watermarks.find((w) => w.partition === partition);
+      if (!marks) throw new Error(`no watermarks for ${topic}[${partition}]`);
+      const high = BigInt(marks.high);
+      const commit = committedBy.get(partition) ?? -1n;
+      const from = commit >= 0n ? commit : fromBeginning ? BigInt(marks.low) : high;
+      if (high > from) lag += high - from;
+    }
+  }
+  return Number(lag);
+}
+
+function normalizeAssignment(raw: Record<string, number[]>): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [topic, partitions] of Object.entries(raw)) {
+    if (partitions.length > 0) out[topic] = [...partitions].sort((a, b) => a - b);
+  }
+  return out;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

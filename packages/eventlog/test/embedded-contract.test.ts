@@ -1,0 +1,4 @@
+import { describeEventLogContract } from "../src/contract";
+import { createEmbeddedEventLog } from "../src/embedded";
+
+describeEventLogContract("embedded", async () => ({ log: createEmbeddedEventLog(), cleanup: async () => {} }));
