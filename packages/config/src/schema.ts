@@ -41,6 +41,7 @@ export const envSchema = z
     CHAT_GATEWAY_ADVERTISED_ADDRESS: z.string().optional(),
     CHAT_INGEST_GRPC_PORT: port.default(9082),
     CHAT_INGEST_ADDRESS: z.string().default("http://127.0.0.1:9082"),
+    CHAT_INGEST_HTTP_PORT: port.default(9085),
     CHAT_CHATMGMT_PORT: port.default(8081),
     CHAT_CHATMGMT_GRPC_PORT: port.default(9083),
     CHAT_FANOUT_HTTP_PORT: port.default(9084),

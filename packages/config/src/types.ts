@@ -9,7 +9,7 @@ export interface Config {
   presence: { kind: "embedded" } | { kind: "redis"; url: string; keyPrefix: string };
   identity: { issuer?: string; audience: string; algorithms: string[]; allowHttp: boolean; devIssuerPort: number };
   gateway: { port: number; grpcPort: number; id?: string; advertisedAddress?: string };
-  ingest: { grpcPort: number; address: string };
+  ingest: { grpcPort: number; address: string; httpPort: number };
   chatmgmt: { port: number; grpcPort: number };
   fanout: { httpPort: number; groupId: string };
   limits: {
@@ -48,7 +48,7 @@ export function toConfig(e: Env): Config {
       devIssuerPort: e.CHAT_DEV_ISSUER_PORT,
     },
     gateway: { port: e.CHAT_GATEWAY_PORT, grpcPort: e.CHAT_GATEWAY_GRPC_PORT, id: e.CHAT_GATEWAY_ID, advertisedAddress: e.CHAT_GATEWAY_ADVERTISED_ADDRESS },
-    ingest: { grpcPort: e.CHAT_INGEST_GRPC_PORT, address: e.CHAT_INGEST_ADDRESS },
+    ingest: { grpcPort: e.CHAT_INGEST_GRPC_PORT, address: e.CHAT_INGEST_ADDRESS, httpPort: e.CHAT_INGEST_HTTP_PORT },
     chatmgmt: { port: e.CHAT_CHATMGMT_PORT, grpcPort: e.CHAT_CHATMGMT_GRPC_PORT },
     fanout: { httpPort: e.CHAT_FANOUT_HTTP_PORT, groupId: e.CHAT_FANOUT_GROUP_ID },
     limits: {

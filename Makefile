@@ -1,0 +1,53 @@
+# Everything a developer or CI needs, installing its own tools first (pnpm via npx, the
+# dependencies, generated code). Only Node 20+, npm and make must be present; the
+# integration suites also need Java 17 + Maven (Kafka, DynamoDB Local) and apt (redis-server).
+PNPM ?= npx --yes pnpm@10.20.0
+BUF := node_modules/.bin/buf
+STAMP := node_modules/.install-stamp
+
+.PHONY: dev test test-unit test-e2e test-integration proto lint typecheck proto-breaking build docker up down bench infra-up infra-down clean
+
+$(STAMP): package.json pnpm-lock.yaml $(wildcard packages/*/package.json services/*/package.json)
+	$(PNPM) install --frozen-lockfile
+	@touch $@
+
+packages/proto/src/gen/.stamp: $(STAMP) $(wildcard proto/messaging/v1/*.proto) proto/buf.gen.yaml
+	cd proto && ../$(BUF) generate
+	@touch $@
+
+proto: packages/proto/src/gen/.stamp
+	cd proto && ../$(BUF) lint
+
+## dev: run all four services in one process on embedded stand-ins (ctrl-c stops it)
+dev: proto
+	$(PNPM) run dev
+
+## test: lint + typecheck + unit, contract, e2e suites, then the integration suites on real
+## Kafka, DynamoDB Local and Redis started (and stopped) by scripts/with-infra.sh
+test: lint typecheck test-unit test-e2e test-integration
+
+test-unit: proto
+	$(PNPM) test --selectProjects unit
+
+test-e2e: proto
+	$(PNPM) test --selectProjects e2e
+
+test-integration: proto
+	bash scripts/with-infra.sh $(PNPM) test --selectProjects integration
+
+lint: proto
+
+typecheck: proto
+	$(PNPM) run typecheck
+
+proto-breaking: proto
+	cd proto && ../$(BUF) breaking --against '../.git#branch=main,subdir=proto'
+
+infra-up:
+	bash scripts/infra/up.sh
+
+infra-down:
+	bash scripts/infra/down.sh
+
+clean:
+	rm -rf node_modules packages/*/node_modules services/*/node_modules packages/proto/src/gen .data

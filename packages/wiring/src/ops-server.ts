@@ -1,0 +1,38 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Registry } from "@chat/observability";
+
+// /health (live), /ready (dependencies) and /metrics for services that have no HTTP port of
+// their own (ingest, fanout).
+export async function startOpsServer(opts: {
+  host: string;
+  port: number;
+  metrics: Registry;
+  ready(): Promise<{ ready: boolean; details?: Record<string, unknown> }>;
+}): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer(async (req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === "/metrics") {
+      res.writeHead(200, { "content-type": opts.metrics.contentType });
+      return void res.end(await opts.metrics.metrics());
+    }
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    if (path === "/health") return send(200, { status: "ok" });
+    if (path === "/ready") {
+      const r = await opts.ready().catch(() => ({ ready: false, details: { error: "readiness check failed" } }));
+      return send(r.ready ? 200 : 503, { status: r.ready ? "ready" : "not_ready", ...r.details });
+    }
+    send(404, { code: "not_found", message: `no route for ${path}` });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,133 @@
+import { createClient, type Interceptor } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { ChatKind, ChatMgmtService } from "@chat/proto";
+import { createRedisPresence } from "@chat/presence/redis";
+import { WsClient } from "../e2e/support/ws-client";
+import { Cluster, freePort, waitUntil, type ServiceProcess } from "./support/cluster";
+
+// Distributed mode end to end: ingest, chatmgmt, two fanout replicas (one consumer group) and
+// two gateway replicas as separate OS processes on real Kafka, DynamoDB Local and Redis.
+const cluster = new Cluster();
+let gw1Url: string;
+let gw2Url: string;
+let apiUrl: string;
+let fanoutA: ServiceProcess;
+let fanoutB: ServiceProcess;
+let gateway2: ServiceProcess;
+const clients: WsClient[] = [];
+
+async function connect(user: string, url: string): Promise<WsClient> {
+  const c = await WsClient.connect(url, await cluster.token(user));
+  clients.push(c);
+  return c;
+}
+
+async function createGroup(owner: string, members: string[]): Promise<string> {
+  const bearer = await cluster.token(owner);
+  const auth: Interceptor = (next) => (req) => {
+    req.header.set("authorization", `Bearer ${bearer}`);
+    return next(req);
+  };
+  const api = createClient(ChatMgmtService, createConnectTransport({ baseUrl: apiUrl, httpVersion: "1.1", interceptors: [auth] }));
+  return (await api.createChat({ kind: ChatKind.GROUP, title: "dist", memberIds: members })).chat!.chatId;
+}
+
+const seqs = (c: WsClient, chatId: string) => c.frames.filter((f) => f.message?.chatId === chatId).map((f) => Number(f.message.seq));
+const strictlyIncreasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > xs[i - 1]);
+
+async function syncAll(c: WsClient, chatId: string): Promise<number[]> {
+  const out: number[] = [];
+  let after = "0";
+  for (;;) {
+    const r = await c.request({ sync: { chatId, afterSeq: after, limit: 100 } });
+    out.push(...r.syncResult.messages.map((m: { seq: string }) => Number(m.seq)));
+    if (!r.syncResult.hasMore) return out;
+    after = r.syncResult.nextAfterSeq;
+  }
+}
+
+beforeAll(async () => {
+  await cluster.start();
+  const [ingestGrpc, ingestHttp, cmHttp, cmGrpc, faHttp, fbHttp, g1, g1grpc, g2, g2grpc] = await Promise.all(Array.from({ length: 10 }, freePort));
+  await cluster.spawn("ingest", "ingest", { CHAT_INGEST_GRPC_PORT: String(ingestGrpc), CHAT_INGEST_HTTP_PORT: String(ingestHttp) }, ingestHttp);
+  await cluster.spawn("chatmgmt", "chatmgmt", { CHAT_CHATMGMT_PORT: String(cmHttp), CHAT_CHATMGMT_GRPC_PORT: String(cmGrpc) }, cmHttp);
+  const ingestAddress = `http://127.0.0.1:${ingestGrpc}`;
+  await cluster.spawn("gateway", "gateway-1", { CHAT_GATEWAY_ID: "gw1", CHAT_GATEWAY_PORT: String(g1), CHAT_GATEWAY_GRPC_PORT: String(g1grpc), CHAT_INGEST_ADDRESS: ingestAddress }, g1);
+  gateway2 = await cluster.spawn("gateway", "gateway-2", { CHAT_GATEWAY_ID: "gw2", CHAT_GATEWAY_PORT: String(g2), CHAT_GATEWAY_GRPC_PORT: String(g2grpc), CHAT_INGEST_ADDRESS: ingestAddress }, g2);
+  [fanoutA, fanoutB] = await Promise.all([
+    cluster.spawn("fanout", "fanout-a", { CHAT_FANOUT_HTTP_PORT: String(faHttp) }, faHttp),
+    cluster.spawn("fanout", "fanout-b", { CHAT_FANOUT_HTTP_PORT: String(fbHttp) }, fbHttp),
+  ]);
+  // Both replicas own partitions of messages.persisted before traffic starts.
+  const owns = async (p: ServiceProcess) => ((await (await fetch(p.readyUrl)).json()).assignment?.["messages.persisted"]?.length ?? 0) > 0;
+  await waitUntil(async () => (await owns(fanoutA)) && (await owns(fanoutB)), 60_000, "both fanout replicas to own partitions");
+  gw1Url = `ws://127.0.0.1:${g1}/ws/v1`;
+  gw2Url = `ws://127.0.0.1:${g2}/ws/v1`;
+  apiUrl = `http://127.0.0.1:${cmHttp}`;
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+  await cluster.stop();
+});
+
+test("users on different gateways chat; every connection gets every message once, in seq order", async () => {
+  const chatId = await createGroup("alice", ["bob", "carol"]);
+  const alice = await connect("alice", gw1Url);
+  const bob = await connect("bob", gw2Url);
+  const carolOn1 = await connect("carol", gw1Url);
+  const carolOn2 = await connect("carol", gw2Url);
+
+  for (let i = 1; i <= 15; i++) {
+    const sender = i % 3 === 0 ? bob : alice;
+    await sender.request({ sendMessage: { chatId, clientMessageId: `d-${i}`, body: `msg ${i}` } }, 10_000);
+  }
+  const all = Array.from({ length: 15 }, (_, i) => i + 1);
+  for (const c of [alice, bob, carolOn1, carolOn2]) {
+    await c.messages(chatId, 15, 30_000);
+    expect(seqs(c, chatId)).toEqual(all);
+  }
+}, 90_000);
+
+test("killing one fanout replica mid-stream loses nothing acknowledged: the survivor takes over, sync fills any hole", async () => {
+  const chatId = await createGroup("alice", ["bob"]);
+  const alice = await connect("alice", gw1Url);
+  const bob = await connect("bob", gw2Url);
+  const acked: number[] = [];
+  for (let i = 1; i <= 30; i++) {
+    if (i === 10) await fanoutA.kill("SIGKILL");
+    const ack = await alice.request({ sendMessage: { chatId, clientMessageId: `k-${i}`, body: `k ${i}` } }, 10_000);
+    acked.push(Number(ack.messageAck.seq));
+  }
+  // The surviving replica is assigned the dead one's partitions and pushes the rest.
+  await waitUntil(() => seqs(bob, chatId).includes(30), 90_000, "the last message to reach bob through the surviving replica");
+  const pushed = seqs(bob, chatId);
+  expect(strictlyIncreasing(pushed)).toBe(true);
+  const synced = await syncAll(bob, chatId);
+  expect(synced).toEqual(acked);
+  expect(new Set([...pushed, ...synced])).toEqual(new Set(acked));
+}, 150_000);
+
+test("killing a gateway expires its users' routes; they resume on the other gateway with sync", async () => {
+  const chatId = await createGroup("alice", ["bob"]);
+  const alice = await connect("alice", gw1Url);
+  const bob = await connect("bob", gw2Url);
+  await alice.request({ sendMessage: { chatId, clientMessageId: "g-1", body: "before the crash" } });
+  await bob.messages(chatId, 1, 30_000);
+
+  await gateway2.kill("SIGKILL");
+  await bob.closed;
+  const presence = createRedisPresence({ url: cluster.processes[0].env.CHAT_REDIS_URL, keyPrefix: cluster.processes[0].env.CHAT_REDIS_KEY_PREFIX });
+  try {
+    await waitUntil(async () => !(await presence.connectionsOf(["bob"])).has("bob") && (await presence.gatewayAddress("gw2")) === undefined, 15_000, "gw2 routes to expire");
+  } finally {
+    await presence.close();
+  }
+
+  for (let i = 2; i <= 4; i++) await alice.request({ sendMessage: { chatId, clientMessageId: `g-${i}`, body: `while bob was away ${i}` } });
+  const bobAgain = await connect("bob", gw1Url);
+  const missed = await bobAgain.request({ sync: { chatId, afterSeq: "1" } });
+  expect(missed.syncResult.messages.map((m: { body: string }) => m.body)).toEqual([2, 3, 4].map((i) => `while bob was away ${i}`));
+  await alice.request({ sendMessage: { chatId, clientMessageId: "g-5", body: "welcome back" } });
+  expect((await bobAgain.messages(chatId, 1, 30_000))[0].body).toBe("welcome back");
+}, 90_000);
