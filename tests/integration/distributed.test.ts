@@ -59,7 +59,7 @@ beforeAll(async () => {
     cluster.spawn("fanout", "fanout-b", { CHAT_FANOUT_HTTP_PORT: String(fbHttp) }, fbHttp),
   ]);
   // Both replicas own partitions of messages.persisted before traffic starts.
-  const owns = async (p: ServiceProcess) => ((await (await fetch(p.readyUrl)).json()).assignment?.["messages.persisted"]?.length ?? 0) > 0;
+  const owns = async (p: ServiceProcess) => (((await (await fetch(p.readyUrl)).json()) as { assignment?: Record<string, number[]> }).assignment?.["messages.persisted"]?.length ?? 0) > 0;
   await waitUntil(async () => (await owns(fanoutA)) && (await owns(fanoutB)), 60_000, "both fanout replicas to own partitions");
   gw1Url = `ws://127.0.0.1:${g1}/ws/v1`;
   gw2Url = `ws://127.0.0.1:${g2}/ws/v1`;

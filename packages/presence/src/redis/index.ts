@@ -1,0 +1,112 @@
+import { Redis } from "ioredis";
+import type { ConnectionRoute, Presence } from "../port";
+import { RedisPresenceKeys, decodeMember, encodeMember } from "./keys";
+import { definePresenceScripts } from "./scripts";
+
+// Structural subset of the pino logger, so this package does not depend on observability.
+export interface RedisPresenceLogger {
+  warn(obj: object, msg: string): void;
+}
+
+export interface RedisPresenceOptions {
+  url: string;
+  keyPrefix: string;
+  logger?: RedisPresenceLogger;
+}
+
+// Presence in Redis (see scripts.ts for the data layout and why the server's clock is used).
+export function createRedisPresence(options: RedisPresenceOptions): Presence {
+  const redis = new Redis(options.url);
+  // ioredis reconnects by itself; without a listener it would print every failed attempt.
+  const logger = options.logger;
+  if (logger) redis.on("error", (err: Error) => logger.warn({ err }, "redis presence connection error"));
+  definePresenceScripts(redis);
+  const keys = new RedisPresenceKeys(options.keyPrefix);
+  let closing: Promise<unknown> | undefined;
+
+  return {
+    async registerConnection(route, ttlMs) {
+      checkTtl(ttlMs);
+      const cameOnline = await redis.presenceRegister(keys.userConnections(route.userId), ttlMs, encodeMember(route));
+      return { cameOnline: cameOnline === 1 };
+    },
+
+    async refreshConnections(routes, ttlMs) {
+      checkTtl(ttlMs);
+      const byUser = groupBy(routes, (r) => r.userId);
+      if (byUser.size === 0) return;
+      const pipeline = redis.pipeline();
+      for (const [userId, userRoutes] of byUser) {
+        pipeline.presenceRefresh(keys.userConnections(userId), ttlMs, ...userRoutes.map(encodeMember));
+      }
+      await execOrThrow(pipeline.exec());
+    },
+
+    async removeConnection(route) {
+      const wentOffline = await redis.presenceRemove(keys.userConnections(route.userId), encodeMember(route));
+      return { wentOffline: wentOffline === 1 };
+    },
+
+    async connectionsOf(userIds) {
+      const unique = [...new Set(userIds)];
+      const result = new Map<string, ConnectionRoute[]>();
+      if (unique.length === 0) return result;
+      const pipeline = redis.pipeline();
+      for (const userId of unique) pipeline.presenceLive(keys.userConnections(userId));
+      const members = (await execOrThrow(pipeline.exec())) as string[][];
+      unique.forEach((userId, i) => {
+        if (members[i].length > 0) result.set(userId, members[i].map((m) => decodeMember(userId, m)));
+      });
+      return result;
+    },
+
+    async registerGateway(gatewayId, address, ttlMs) {
+      checkTtl(ttlMs);
+      await redis.set(keys.gateway(gatewayId), address, "PX", ttlMs);
+    },
+
+    async unregisterGateway(gatewayId) {
+      await redis.del(keys.gateway(gatewayId));
+    },
+
+    async gatewayAddress(gatewayId) {
+      return (await redis.get(keys.gateway(gatewayId))) ?? undefined;
+    },
+
+    async ping() {
+      await redis.ping();
+    },
+
+    // Idempotent: a second quit() on a closing client would reject.
+    async close() {
+      closing ??= redis.quit();
+      await closing;
+    },
+  };
+}
+
+// Expiry scores and PX need whole positive milliseconds.
+function checkTtl(ttlMs: number): void {
+  if (!Number.isInteger(ttlMs) || ttlMs <= 0) throw new RangeError(`ttlMs must be a positive integer, got ${ttlMs}`);
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+// A pipeline resolves per command with [error, result]; surface the first error.
+async function execOrThrow(pending: Promise<[Error | null, unknown][] | null>): Promise<unknown[]> {
+  const replies = await pending;
+  if (!replies) throw new Error("redis pipeline was discarded");
+  return replies.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}

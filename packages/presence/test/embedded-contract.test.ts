@@ -1,0 +1,4 @@
+import { describePresenceContract } from "../src/contract";
+import { createEmbeddedPresence } from "../src/embedded";
+
+describePresenceContract("embedded", async () => ({ presence: createEmbeddedPresence(), cleanup: async () => {} }));
