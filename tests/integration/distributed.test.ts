@@ -1,5 +1,6 @@
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { partitionFor, TOPICS } from "@chat/domain";
 import { ChatKind, ChatMgmtService } from "@chat/proto";
 import { createRedisPresence } from "@chat/presence/redis";
 import { WsClient } from "../e2e/support/ws-client";
@@ -89,18 +90,31 @@ test("users on different gateways chat; every connection gets every message once
   }
 }, 90_000);
 
-test("killing one fanout replica mid-stream loses nothing acknowledged: the survivor takes over, sync fills any hole", async () => {
+async function assignment(p: ServiceProcess): Promise<number[]> {
+  const body = (await (await fetch(p.readyUrl)).json()) as { assignment?: Record<string, number[]> };
+  return body.assignment?.[TOPICS.messagesPersisted.name] ?? [];
+}
+
+test("killing the fanout replica that owns a chat's partition mid-stream loses nothing acknowledged: the survivor takes over, sync fills any hole", async () => {
   const chatId = await createGroup("alice", ["bob"]);
+  const partition = partitionFor(chatId, TOPICS.messagesPersisted.partitions);
+  const owner = (await assignment(fanoutA)).includes(partition) ? fanoutA : fanoutB;
+  const survivor = owner === fanoutA ? fanoutB : fanoutA;
+  expect(await assignment(owner)).toContain(partition);
   const alice = await connect("alice", gw1Url);
   const bob = await connect("bob", gw2Url);
   const acked: number[] = [];
   for (let i = 1; i <= 30; i++) {
-    if (i === 10) await fanoutA.kill("SIGKILL");
+    if (i === 10) {
+      await bob.messages(chatId, 9, 30_000);
+      await owner.kill("SIGKILL");
+    }
     const ack = await alice.request({ sendMessage: { chatId, clientMessageId: `k-${i}`, body: `k ${i}` } }, 10_000);
     acked.push(Number(ack.messageAck.seq));
   }
   // The surviving replica is assigned the dead one's partitions and pushes the rest.
   await waitUntil(() => seqs(bob, chatId).includes(30), 90_000, "the last message to reach bob through the surviving replica");
+  expect(await assignment(survivor)).toContain(partition);
   const pushed = seqs(bob, chatId);
   expect(strictlyIncreasing(pushed)).toBe(true);
   const synced = await syncAll(bob, chatId);

@@ -42,7 +42,7 @@ export async function startAllInOne(overrides: Record<string, string> = {}, env:
   const child = (service: string) => createLogger(service, config.logLevel);
 
   const ingest = await startIngest(config, { store, eventLog, rpc, logger: child("ingest"), metrics });
-  const chatmgmt = await startChatMgmt(config, { store, eventLog, verifier, rpc, logger: child("chatmgmt"), metrics });
+  const chatmgmt = await startChatMgmt(config, { store, eventLog, verifier, logger: child("chatmgmt"), metrics });
   const fanout = await startFanout(config, { store, eventLog, presence, rpc, logger: child("fanout"), metrics });
   const gateway = await startGateway(config, {
     store,

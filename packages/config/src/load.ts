@@ -13,7 +13,10 @@ export class ConfigError extends Error {
 // precedence over the environment (tests and the all-in-one launcher use them).
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Record<string, string> = {}): Config {
   const picked: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (k.startsWith("CHAT_") && v !== undefined && v !== "") picked[k] = v;
+  for (const [k, v] of Object.entries(env)) {
+    // CHAT_INFRA_* belongs to scripts/infra (where test servers cache and run), not to services.
+    if (k.startsWith("CHAT_") && !k.startsWith("CHAT_INFRA_") && v !== undefined && v !== "") picked[k] = v;
+  }
   Object.assign(picked, overrides);
   const parsed = envSchema.safeParse(picked);
   if (!parsed.success) {
@@ -23,8 +26,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const config = toConfig(parsed.data);
   const problems: string[] = [];
-  if (config.identity.issuer?.startsWith("http://") && !config.identity.allowHttp) {
-    problems.push("CHAT_OIDC_ISSUER uses http:// but CHAT_OIDC_ALLOW_HTTP is not true");
+  if (config.identity.issuer) {
+    const { protocol } = new URL(config.identity.issuer);
+    if (protocol !== "https:" && protocol !== "http:") problems.push("CHAT_OIDC_ISSUER must be an https:// URL");
+    else if (protocol === "http:" && !config.identity.allowHttp) problems.push("CHAT_OIDC_ISSUER uses http:// but CHAT_OIDC_ALLOW_HTTP is not true");
   }
   if (problems.length) throw new ConfigError(problems);
   return config;

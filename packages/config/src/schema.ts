@@ -51,6 +51,14 @@ export const envSchema = z
     CHAT_MAX_FRAME_BYTES: positiveInt.default(128 * 1024),
     CHAT_SENDS_PER_SECOND: positiveInt.default(10),
     CHAT_SEND_BURST: positiveInt.default(20),
+    // Shared by all of a user's connections on one gateway.
+    CHAT_USER_SENDS_PER_SECOND: positiveInt.default(20),
+    CHAT_USER_SEND_BURST: positiveInt.default(40),
+    // REST / gRPC chat management, per replica.
+    CHAT_API_REQUESTS_PER_SECOND_PER_USER: positiveInt.default(20),
+    CHAT_API_BURST_PER_USER: positiveInt.default(40),
+    CHAT_API_REQUESTS_PER_SECOND_PER_IP: positiveInt.default(50),
+    CHAT_API_BURST_PER_IP: positiveInt.default(100),
     CHAT_OUTBOUND_BUFFER_MESSAGES: positiveInt.default(1000),
     CHAT_INGEST_DEADLINE_MS: positiveInt.default(5000),
     CHAT_HEARTBEAT_INTERVAL_MS: positiveInt.default(30_000),

@@ -17,6 +17,10 @@ export interface Config {
     maxFrameBytes: number;
     sendsPerSecond: number;
     sendBurst: number;
+    userSendsPerSecond: number;
+    userSendBurst: number;
+    apiPerUser: { perSecond: number; burst: number };
+    apiPerIp: { perSecond: number; burst: number };
     outboundBufferMessages: number;
     ingestDeadlineMs: number;
     heartbeatIntervalMs: number;
@@ -56,6 +60,10 @@ export function toConfig(e: Env): Config {
       maxFrameBytes: e.CHAT_MAX_FRAME_BYTES,
       sendsPerSecond: e.CHAT_SENDS_PER_SECOND,
       sendBurst: e.CHAT_SEND_BURST,
+      userSendsPerSecond: e.CHAT_USER_SENDS_PER_SECOND,
+      userSendBurst: e.CHAT_USER_SEND_BURST,
+      apiPerUser: { perSecond: e.CHAT_API_REQUESTS_PER_SECOND_PER_USER, burst: e.CHAT_API_BURST_PER_USER },
+      apiPerIp: { perSecond: e.CHAT_API_REQUESTS_PER_SECOND_PER_IP, burst: e.CHAT_API_BURST_PER_IP },
       outboundBufferMessages: e.CHAT_OUTBOUND_BUFFER_MESSAGES,
       ingestDeadlineMs: e.CHAT_INGEST_DEADLINE_MS,
       heartbeatIntervalMs: e.CHAT_HEARTBEAT_INTERVAL_MS,

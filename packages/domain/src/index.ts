@@ -7,3 +7,5 @@ export { canonicalJson } from "./messages/canonical-json";
 export { computeMessageId, canonicalMessageEvent, type MessageEventFields } from "./messages/message-id";
 export { validateSend, DEFAULT_CONTENT_TYPE, type SendInput, type SendLimits } from "./messages/validate-send";
 export { advancePosition, type ReceiptKind, type Position } from "./receipts/advance";
+export { TokenBucket } from "./limits/token-bucket";
+export { KeyedRateLimiter } from "./limits/keyed-rate-limiter";

@@ -16,7 +16,8 @@ export function planDeliveries<F>(items: Addressed<F>[], routes: Map<string, Con
   const plans = new Map<string, GatewayPlan<F>>();
   for (const item of items) {
     const perGateway = new Map<string, string[]>();
-    for (const userId of item.userIds) {
+    // A user named twice (a member who is also re-notified) still gets the frame once.
+    for (const userId of new Set(item.userIds)) {
       for (const r of routes.get(userId) ?? []) {
         const list = perGateway.get(r.gatewayId) ?? [];
         list.push(r.connectionId);

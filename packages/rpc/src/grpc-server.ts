@@ -1,7 +1,8 @@
 import { createServer, type Http2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
-import type { Interceptor } from "@connectrpc/connect";
+import { createContextValues, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { peerAddressKey } from "./peer-address";
 import type { RegisterRoutes } from "./transports";
 
 export interface RunningGrpcServer {
@@ -11,7 +12,11 @@ export interface RunningGrpcServer {
 
 // Plaintext HTTP/2 serving gRPC, gRPC-Web and Connect from the same routes.
 export async function startGrpcServer(opts: { host: string; port: number; routes: RegisterRoutes; interceptors: Interceptor[] }): Promise<RunningGrpcServer> {
-  const handler = connectNodeAdapter({ routes: opts.routes, interceptors: opts.interceptors });
+  const handler = connectNodeAdapter({
+    routes: opts.routes,
+    interceptors: opts.interceptors,
+    contextValues: (req) => createContextValues().set(peerAddressKey, req.socket.remoteAddress),
+  });
   const server: Http2Server = createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

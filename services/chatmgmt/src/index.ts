@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createContextValues, createRouterTransport } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Config } from "@chat/config";
 import { ALL_TOPICS, DEFAULT_LIMITS } from "@chat/domain";
@@ -7,8 +8,11 @@ import type { EventLog } from "@chat/eventlog";
 import type { TokenVerifier } from "@chat/identity";
 import type { Logger, Registry } from "@chat/observability";
 import { OutboxRelay } from "@chat/outbox";
-import { chatErrorsToConnect, type RpcHost } from "@chat/rpc";
+import { ChatMgmtService } from "@chat/proto";
+import { chatErrorsToConnect, peerAddressKey, startGrpcServer } from "@chat/rpc";
+import { buildOpenApi, createRestHandler } from "@chat/transcoder";
 import type { Store } from "@chat/store";
+import { rateLimitInterceptor } from "./auth/rate-limit";
 import { userAuthInterceptor } from "./auth/user-context";
 import { ChatService } from "./chats/chat-service";
 import { chatMgmtRoutes } from "./rpc/chatmgmt-routes";
@@ -17,15 +21,14 @@ export interface ChatMgmtDeps {
   store: Store;
   eventLog: EventLog;
   verifier: TokenVerifier;
-  rpc: RpcHost;
   logger: Logger;
   metrics: Registry;
 }
 
 export interface RunningChatMgmt {
-  // HTTP/1.1 port: Connect JSON (curl-able), health and metrics.
+  // HTTP/1.1 port: REST (/api/v1, transcoded), Connect JSON, health and metrics.
   port: number;
-  grpcAddress: string;
+  grpcPort: number;
   stop(): Promise<void>;
 }
 
@@ -43,12 +46,31 @@ export async function startChatMgmt(config: Config, deps: ChatMgmtDeps): Promise
     (entry) => relay.publishNow(entry),
   );
   const routes = chatMgmtRoutes(chats);
-  const auth = userAuthInterceptor(deps.verifier);
-  const grpc = await deps.rpc.serve("chatmgmt", routes, { port: config.chatmgmt.grpcPort, internal: false, interceptors: [auth] });
+  // Authentication first, then limits that need the user; the same chain on every transport.
+  const guards = [userAuthInterceptor(deps.verifier), rateLimitInterceptor({ perUser: config.limits.apiPerUser, perIp: config.limits.apiPerIp })];
+  // The public API is served over gRPC on a network port in every mode (all-in-one too): it is
+  // for clients, not an internal hop, so it does not go through the RpcHost.
+  const grpc = await startGrpcServer({ host: config.host, port: config.chatmgmt.grpcPort, routes, interceptors: [chatErrorsToConnect, ...guards] });
 
-  const connect = connectNodeAdapter({ routes, interceptors: [chatErrorsToConnect, auth] });
+  const peer = (req: { socket: { remoteAddress?: string } }) => createContextValues().set(peerAddressKey, req.socket.remoteAddress);
+  const connect = connectNodeAdapter({ routes, interceptors: [chatErrorsToConnect, ...guards], contextValues: peer });
+  // REST calls go through the same handlers and guards over an in-process transport; the peer
+  // address rides along as a context value.
+  const restTransport = createRouterTransport(routes, { router: { interceptors: [chatErrorsToConnect, ...guards] } });
+  const rest = createRestHandler({
+    services: [{ service: ChatMgmtService, transport: restTransport }],
+    maxBodyBytes: 64 * 1024,
+    forwardHeaders: (req) => new Headers({ authorization: req.headers.authorization ?? "" }),
+    contextValues: peer,
+  });
+  const openapi = JSON.stringify(buildOpenApi([ChatMgmtService], { title: "Chat management API", version: "v1" }));
   const server: Server = createServer(async (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
+    if (path === "/api/v1/openapi.json") {
+      res.writeHead(200, { "content-type": "application/json" });
+      return void res.end(openapi);
+    }
+    if (path.startsWith("/api/") && (await rest(req, res))) return;
     if (path === "/health") return json(res, 200, { status: "ok" });
     if (path === "/ready") {
       try {
@@ -70,10 +92,10 @@ export async function startChatMgmt(config: Config, deps: ChatMgmtDeps): Promise
   });
   relay.start();
   const port = (server.address() as AddressInfo).port;
-  deps.logger.info({ port, grpc: grpc.address }, "chatmgmt ready");
+  deps.logger.info({ port, grpcPort: grpc.port }, "chatmgmt ready");
   return {
     port,
-    grpcAddress: grpc.address,
+    grpcPort: grpc.port,
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { startAllInOne, type AllInOne } from "@chat/all-in-one";
 import { ChatKind, ChatMgmtService } from "@chat/proto";
 import { WsClient } from "./ws-client";
@@ -15,7 +15,10 @@ export interface Harness {
   // A token from the dev issuer's HTTP endpoint, as a person would get one.
   token(user: string): Promise<string>;
   connect(user: string): Promise<WsClient>;
+  // Connect protocol (JSON over HTTP/1.1) on the REST port.
   api(user: string): Promise<Client<typeof ChatMgmtService>>;
+  // gRPC over HTTP/2 on the gRPC port.
+  grpc(user: string): Promise<Client<typeof ChatMgmtService>>;
   createGroup(owner: string, members: string[], title?: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -26,6 +29,7 @@ export async function startHarness(overrides: Record<string, string> = {}, dataD
     {
       CHAT_GATEWAY_PORT: "0",
       CHAT_CHATMGMT_PORT: "0",
+      CHAT_CHATMGMT_GRPC_PORT: "0",
       CHAT_DEV_ISSUER_PORT: "0",
       CHAT_STORE_DATA_DIR: join(dataDir, "store"),
       CHAT_LOG_LEVEL: "warn",
@@ -46,14 +50,16 @@ export async function startHarness(overrides: Record<string, string> = {}, dataD
     }
     return t;
   };
-  const api = async (user: string) => {
-    const bearer = await token(user);
-    const auth: Interceptor = (next) => (req) => {
-      req.header.set("authorization", `Bearer ${bearer}`);
+  const bearer = async (user: string): Promise<Interceptor> => {
+    const t = await token(user);
+    return (next) => (req) => {
+      req.header.set("authorization", `Bearer ${t}`);
       return next(req);
     };
-    return createClient(ChatMgmtService, createConnectTransport({ baseUrl: apiUrl, httpVersion: "1.1", interceptors: [auth] }));
   };
+  const api = async (user: string) => createClient(ChatMgmtService, createConnectTransport({ baseUrl: apiUrl, httpVersion: "1.1", interceptors: [await bearer(user)] }));
+  const grpc = async (user: string) =>
+    createClient(ChatMgmtService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${app.chatmgmt.grpcPort}`, interceptors: [await bearer(user)] }));
   return {
     app,
     dataDir,
@@ -61,6 +67,7 @@ export async function startHarness(overrides: Record<string, string> = {}, dataD
     apiUrl,
     token,
     api,
+    grpc,
     connect: async (user) => WsClient.connect(wsUrl, await token(user)),
     async createGroup(owner, members, title = "team") {
       const res = await (await api(owner)).createChat({ kind: ChatKind.GROUP, title, memberIds: members });

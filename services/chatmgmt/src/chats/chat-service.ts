@@ -89,6 +89,7 @@ export class ChatService {
     const chat = await this.store.getChat(req.chatId);
     if (chat?.kind === ChatKind.DIRECT) throw new ChatError("permission_denied", "a direct chat has exactly two members");
     const role = req.role === MemberRole.UNSPECIFIED ? MemberRole.MEMBER : req.role;
+    if (role !== MemberRole.MEMBER && role !== MemberRole.ADMIN) throw new ChatError("invalid_argument", "role must be MEMBER_ROLE_MEMBER or MEMBER_ROLE_ADMIN", { details: { field: "role" } });
     if (me.role !== MemberRole.ADMIN) throw new ChatError("permission_denied", "only an admin of the chat adds members");
     const member = create(MemberSchema, { chatId: req.chatId, userId: req.userId, role, joinedAt: timestampFromMs(Date.now()) });
     const ev = this.membershipEvent(req.chatId, req.userId, MembershipChange.ADDED, role, caller);

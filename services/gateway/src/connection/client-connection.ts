@@ -1,7 +1,7 @@
 import type { WebSocket } from "ws";
 import { ChatError } from "@chat/domain";
 import type { ServerFrame } from "@chat/proto";
-import { TokenBucket } from "../limits/token-bucket";
+import { TokenBucket } from "@chat/domain";
 import { encodeServerFrame, serverFrame, type Encoding } from "../protocol/frame-codec";
 import { OrderGuard } from "./order-guard";
 

@@ -1,0 +1,179 @@
+import { ConfigError, loadConfig } from "../src";
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("returns the documented defaults for an empty environment", () => {
+    const c = loadConfig({});
+    expect(c.logLevel).toBe("info");
+    expect(c.host).toBe("127.0.0.1");
+    expect(c.eventLog).toEqual({ kind: "embedded" });
+    expect(c.presence).toEqual({ kind: "embedded" });
+    expect(c.store).toEqual({ kind: "embedded", dataDir: ".data/store", dynamodb: { endpoint: undefined, region: "us-east-1", tablePrefix: "chat_" } });
+    expect(c.identity).toEqual({
+      issuer: undefined,
+      audience: "chat-api",
+      algorithms: ["RS256", "ES256", "PS256", "EdDSA"],
+      allowHttp: false,
+      devIssuerPort: 4400,
+    });
+    expect(c.gateway).toEqual({ port: 8080, grpcPort: 9081, id: undefined, advertisedAddress: undefined });
+    expect(c.ingest).toEqual({ grpcPort: 9082, address: "http://127.0.0.1:9082", httpPort: 9085 });
+    expect(c.chatmgmt).toEqual({ port: 8081, grpcPort: 9083 });
+    expect(c.fanout).toEqual({ httpPort: 9084, groupId: "fanout" });
+    // The ADR-009 normative defaults (other limits may exist besides these).
+    expect(c.limits).toMatchObject({
+      maxBodyBytes: 65536,
+      maxFrameBytes: 131072,
+      sendsPerSecond: 10,
+      sendBurst: 20,
+      outboundBufferMessages: 1000,
+      ingestDeadlineMs: 5000,
+      heartbeatIntervalMs: 30000,
+      authTimeoutMs: 5000,
+      drainTimeoutMs: 30000,
+      presenceTtlMs: 90000,
+      idempotencyTtlMs: 86400000,
+      outboxIntervalMs: 1000,
+    });
+  });
+
+  it("ignores variables without the CHAT_ prefix and empty CHAT_ values", () => {
+    const c = loadConfig({ PATH: "/usr/bin", HOME: "/root", CHAT_GATEWAY_PORT: "", NODE_ENV: "test" });
+    expect(c.gateway.port).toBe(8080);
+  });
+
+  it("ignores CHAT_INFRA_* variables (they belong to the infra scripts)", () => {
+    expect(loadConfig({ CHAT_INFRA_CACHE_DIR: "/tmp/x" }).gateway.port).toBe(8080);
+  });
+
+  it("rejects an unknown CHAT_ variable, naming it", () => {
+    const problems = problemsOf(() => loadConfig({ CHAT_GATEWAY_PROT: "9000" }));
+    expect(problems).toEqual(["unknown variable(s): CHAT_GATEWAY_PROT"]);
+    expect(() => loadConfig({ CHAT_GATEWAY_PROT: "9000" })).toThrow(/invalid configuration:[\s\S]*unknown variable\(s\): CHAT_GATEWAY_PROT/);
+  });
+
+  it("rejects an unknown variable given as an override too", () => {
+    expect(problemsOf(() => loadConfig({}, { CHAT_NOPE: "1" }))).toEqual(["unknown variable(s): CHAT_NOPE"]);
+  });
+
+  it.each(["70000", "-1", "abc", "80.5"])("rejects the invalid port %j, naming the variable", (value) => {
+    const problems = problemsOf(() => loadConfig({ CHAT_GATEWAY_PORT: value }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^CHAT_GATEWAY_PORT: /);
+  });
+
+  it("accepts port bounds and coerces ports to numbers", () => {
+    expect(loadConfig({ CHAT_GATEWAY_PORT: "0" }).gateway.port).toBe(0);
+    expect(loadConfig({ CHAT_GATEWAY_PORT: "65535" }).gateway.port).toBe(65535);
+  });
+
+  it("reports every problem at once", () => {
+    const problems = problemsOf(() => loadConfig({ CHAT_INGEST_GRPC_PORT: "99999", CHAT_LOG_LEVEL: "loud", CHAT_SEND_BURST: "0" }));
+    expect(problems).toHaveLength(3);
+    expect(problems.some((p) => p.startsWith("CHAT_INGEST_GRPC_PORT: "))).toBe(true);
+    expect(problems.some((p) => p.startsWith("CHAT_LOG_LEVEL: "))).toBe(true);
+    expect(problems.some((p) => p.startsWith("CHAT_SEND_BURST: "))).toBe(true);
+  });
+
+  it("rejects an http:// issuer unless CHAT_OIDC_ALLOW_HTTP is set", () => {
+    const problems = problemsOf(() => loadConfig({ CHAT_OIDC_ISSUER: "http://issuer.local:4400" }));
+    expect(problems).toEqual(["CHAT_OIDC_ISSUER uses http:// but CHAT_OIDC_ALLOW_HTTP is not true"]);
+    expect(problemsOf(() => loadConfig({ CHAT_OIDC_ISSUER: "http://issuer.local", CHAT_OIDC_ALLOW_HTTP: "false" }))).toHaveLength(1);
+  });
+
+  // URL schemes are case-insensitive (RFC 3986 §3.1): "HTTP://" is plain http as well.
+  it.each(["HTTP://issuer.local", "Http://issuer.local"])("rejects the plain-http issuer %j without CHAT_OIDC_ALLOW_HTTP", (issuer) => {
+    expect(problemsOf(() => loadConfig({ CHAT_OIDC_ISSUER: issuer }))).toEqual(["CHAT_OIDC_ISSUER uses http:// but CHAT_OIDC_ALLOW_HTTP is not true"]);
+  });
+
+  it.each(["true", "1"])("accepts an http:// issuer with CHAT_OIDC_ALLOW_HTTP=%s", (flag) => {
+    const c = loadConfig({ CHAT_OIDC_ISSUER: "http://127.0.0.1:4400", CHAT_OIDC_ALLOW_HTTP: flag });
+    expect(c.identity.issuer).toBe("http://127.0.0.1:4400");
+    expect(c.identity.allowHttp).toBe(true);
+  });
+
+  it("accepts an https:// issuer without the flag", () => {
+    expect(loadConfig({ CHAT_OIDC_ISSUER: "https://login.example.com/realms/chat" }).identity.issuer).toBe("https://login.example.com/realms/chat");
+  });
+
+  it("rejects a non-URL issuer and a non-boolean flag", () => {
+    expect(problemsOf(() => loadConfig({ CHAT_OIDC_ISSUER: "not a url" }))[0]).toMatch(/^CHAT_OIDC_ISSUER: /);
+    expect(problemsOf(() => loadConfig({ CHAT_OIDC_ALLOW_HTTP: "yes" }))[0]).toMatch(/^CHAT_OIDC_ALLOW_HTTP: /);
+  });
+
+  it("selects kafka with its brokers list and client id", () => {
+    const c = loadConfig({ CHAT_EVENTLOG: "kafka", CHAT_KAFKA_BROKERS: "k1:9092, k2:9092,,k3:9092 ", CHAT_KAFKA_CLIENT_ID: "gw" });
+    expect(c.eventLog).toEqual({ kind: "kafka", brokers: ["k1:9092", "k2:9092", "k3:9092"], clientId: "gw" });
+  });
+
+  it("selects kafka with default brokers", () => {
+    expect(loadConfig({ CHAT_EVENTLOG: "kafka" }).eventLog).toEqual({ kind: "kafka", brokers: ["127.0.0.1:9092"], clientId: "chat" });
+  });
+
+  it("keeps kafka settings out of the embedded event log shape", () => {
+    expect(loadConfig({ CHAT_KAFKA_BROKERS: "k1:9092" }).eventLog).toEqual({ kind: "embedded" });
+  });
+
+  it("selects dynamodb with endpoint, region and table prefix", () => {
+    const c = loadConfig({
+      CHAT_STORE: "dynamodb",
+      CHAT_DYNAMODB_ENDPOINT: "http://localhost:8000",
+      CHAT_DYNAMODB_REGION: "eu-central-1",
+      CHAT_DYNAMODB_TABLE_PREFIX: "prod_",
+    });
+    expect(c.store).toEqual({ kind: "dynamodb", dataDir: ".data/store", dynamodb: { endpoint: "http://localhost:8000", region: "eu-central-1", tablePrefix: "prod_" } });
+  });
+
+  it("rejects a dynamodb table prefix with illegal characters and an unknown store kind", () => {
+    expect(problemsOf(() => loadConfig({ CHAT_DYNAMODB_TABLE_PREFIX: "a b" }))[0]).toMatch(/^CHAT_DYNAMODB_TABLE_PREFIX: /);
+    expect(problemsOf(() => loadConfig({ CHAT_STORE: "postgres" }))[0]).toMatch(/^CHAT_STORE: /);
+  });
+
+  it("selects redis with url and key prefix", () => {
+    const c = loadConfig({ CHAT_PRESENCE: "redis", CHAT_REDIS_URL: "redis://cache:6379/2", CHAT_REDIS_KEY_PREFIX: "x:" });
+    expect(c.presence).toEqual({ kind: "redis", url: "redis://cache:6379/2", keyPrefix: "x:" });
+  });
+
+  it("selects redis with defaults", () => {
+    expect(loadConfig({ CHAT_PRESENCE: "redis" }).presence).toEqual({ kind: "redis", url: "redis://127.0.0.1:6379", keyPrefix: "chat:" });
+  });
+
+  it("lets overrides win over the environment", () => {
+    const c = loadConfig({ CHAT_GATEWAY_PORT: "1111", CHAT_STORE_DATA_DIR: "/env" }, { CHAT_GATEWAY_PORT: "2222" });
+    expect(c.gateway.port).toBe(2222);
+    expect(c.store.dataDir).toBe("/env");
+  });
+
+  it("lets an override fix an otherwise invalid environment value", () => {
+    expect(loadConfig({ CHAT_GATEWAY_PORT: "nope" }, { CHAT_GATEWAY_PORT: "8088" }).gateway.port).toBe(8088);
+  });
+
+  it("applies numeric limits from the environment", () => {
+    const c = loadConfig({ CHAT_MAX_BODY_BYTES: "1024", CHAT_SENDS_PER_SECOND: "3", CHAT_SEND_BURST: "6" });
+    expect(c.limits).toMatchObject({ maxBodyBytes: 1024, sendsPerSecond: 3, sendBurst: 6 });
+  });
+
+  it("rejects a too-short service secret", () => {
+    expect(problemsOf(() => loadConfig({ CHAT_SERVICE_SECRET: "short" }))[0]).toMatch(/^CHAT_SERVICE_SECRET: /);
+  });
+
+  it("reads process.env by default", () => {
+    const saved = process.env.CHAT_FANOUT_GROUP_ID;
+    process.env.CHAT_FANOUT_GROUP_ID = "from-process-env";
+    try {
+      expect(loadConfig().fanout.groupId).toBe("from-process-env");
+    } finally {
+      if (saved === undefined) delete process.env.CHAT_FANOUT_GROUP_ID;
+      else process.env.CHAT_FANOUT_GROUP_ID = saved;
+    }
+  });
+});
