@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "@chat/config";
-import { DEFAULT_LIMITS } from "@chat/domain";
+import { DEFAULT_LIMITS, KeyedRateLimiter } from "@chat/domain";
 import type { TokenVerifier } from "@chat/identity";
 import { Counter, Gauge, type Logger, type Registry } from "@chat/observability";
 import type { Presence } from "@chat/presence";
@@ -49,6 +49,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     store: deps.store,
     ingest,
     router,
+    userSends: new KeyedRateLimiter(limits.userSendsPerSecond, limits.userSendBurst),
     limits: { maxBodyBytes: limits.maxBodyBytes, maxIdLength: DEFAULT_LIMITS.maxIdLength, syncDefaultLimit: DEFAULT_LIMITS.syncDefaultLimit, syncMaxLimit: DEFAULT_LIMITS.syncMaxLimit },
   });
 

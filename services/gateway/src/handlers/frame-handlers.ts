@@ -1,5 +1,5 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { ChatError, validateId, validateSend, type ReceiptKind } from "@chat/domain";
+import { ChatError, validateId, validateSend, type KeyedRateLimiter, type ReceiptKind } from "@chat/domain";
 import { PresenceStatus, type ClientFrame, type ServerFrame } from "@chat/proto";
 import type { FrameRouter } from "@chat/routing";
 import type { Store } from "@chat/store";
@@ -11,6 +11,8 @@ export interface HandlerDeps {
   store: Store;
   ingest: IngestClient;
   router: FrameRouter;
+  // Sends per user across all of the user's connections on this gateway.
+  userSends: KeyedRateLimiter;
   limits: { maxBodyBytes: number; maxIdLength: number; syncDefaultLimit: number; syncMaxLimit: number };
 }
 
@@ -48,6 +50,8 @@ export function createFrameHandlers(deps: HandlerDeps) {
   return {
     async sendMessage(conn: ClientConnection, f: Kind<"sendMessage">): Promise<ServerFrame> {
       conn.takeSendToken();
+      const wait = deps.userSends.take(conn.userId, Date.now());
+      if (wait > 0) throw new ChatError("rate_limited", "too many sends for this user", { retryAfterMs: wait });
       // Checked here too so an oversize body never travels to ingest.
       const input = validateSend({ chatId: f.chatId, clientMessageId: f.clientMessageId, body: f.body, contentType: f.contentType }, limits);
       const res = await deps.ingest.persist({ ...input, senderId: conn.userId });
