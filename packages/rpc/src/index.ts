@@ -4,4 +4,4 @@ export { chatErrorsToConnect } from "./error-interceptor";
 export { GrpcTransports, InProcessNetwork, INPROC_SCHEME, type TransportFactory, type RegisterRoutes } from "./transports";
 export { startGrpcServer, type RunningGrpcServer } from "./grpc-server";
 export { GrpcRpcHost, InProcessRpcHost, type RpcHost, type ServedRpc } from "./rpc-host";
-export { peerAddressKey } from "./peer-address";
+export { peerAddressKey, peerAddressOf, PEER_ADDRESS_HEADER } from "./peer-address";

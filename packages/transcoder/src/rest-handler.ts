@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { fromJson, toJson, type DescService, type JsonValue } from "@bufbuild/protobuf";
-import { createClient, type ContextValues, type Transport } from "@connectrpc/connect";
+import { createClient, type Transport } from "@connectrpc/connect";
 import { ChatError, isChatError } from "@chat/domain";
 import { HTTP_STATUS, fromConnectError } from "@chat/rpc";
 import { httpBindings, type HttpBinding } from "./http-rules";
@@ -12,11 +12,9 @@ export interface RestOptions {
   maxBodyBytes: number;
   // Headers passed to the RPC (Authorization, client address for rate limits).
   forwardHeaders(req: IncomingMessage): Headers;
-  // Server-side values for the handlers' interceptors (e.g. the peer address).
-  contextValues?(req: IncomingMessage): ContextValues;
 }
 
-type Invoke = (input: unknown, opts: { headers: Headers; contextValues?: ContextValues }) => Promise<unknown>;
+type Invoke = (input: unknown, opts: { headers: Headers }) => Promise<unknown>;
 
 // Generic HTTP/JSON → RPC transcoding from google.api.http annotations: no route table. Each
 // request becomes a call of the same service implementation (through its interceptors) over
@@ -49,7 +47,7 @@ export function createRestHandler(opts: RestOptions): (req: IncomingMessage, res
       } catch (e) {
         throw new ChatError("invalid_argument", e instanceof Error ? e.message : "request does not match its schema");
       }
-      const output = await invoke(input, { headers: opts.forwardHeaders(req), contextValues: opts.contextValues?.(req) });
+      const output = await invoke(input, { headers: opts.forwardHeaders(req) });
       send(res, 200, toJson(binding.method.output, output as never));
     } catch (e) {
       const err = isChatError(e) ? e : fromConnectError(e);

@@ -9,7 +9,7 @@ import type { TokenVerifier } from "@chat/identity";
 import type { Logger, Registry } from "@chat/observability";
 import { OutboxRelay } from "@chat/outbox";
 import { ChatMgmtService } from "@chat/proto";
-import { chatErrorsToConnect, peerAddressKey, startGrpcServer } from "@chat/rpc";
+import { chatErrorsToConnect, peerAddressKey, PEER_ADDRESS_HEADER, startGrpcServer } from "@chat/rpc";
 import { buildOpenApi, createRestHandler } from "@chat/transcoder";
 import type { Store } from "@chat/store";
 import { rateLimitInterceptor } from "./auth/rate-limit";
@@ -54,14 +54,12 @@ export async function startChatMgmt(config: Config, deps: ChatMgmtDeps): Promise
 
   const peer = (req: { socket: { remoteAddress?: string } }) => createContextValues().set(peerAddressKey, req.socket.remoteAddress);
   const connect = connectNodeAdapter({ routes, interceptors: [chatErrorsToConnect, ...guards], contextValues: peer });
-  // REST calls go through the same handlers and guards over an in-process transport; the peer
-  // address rides along as a context value.
+  // REST calls go through the same handlers and guards over an in-process transport.
   const restTransport = createRouterTransport(routes, { router: { interceptors: [chatErrorsToConnect, ...guards] } });
   const rest = createRestHandler({
     services: [{ service: ChatMgmtService, transport: restTransport }],
     maxBodyBytes: 64 * 1024,
-    forwardHeaders: (req) => new Headers({ authorization: req.headers.authorization ?? "" }),
-    contextValues: peer,
+    forwardHeaders: (req) => new Headers({ authorization: req.headers.authorization ?? "", [PEER_ADDRESS_HEADER]: req.socket.remoteAddress ?? "" }),
   });
   const openapi = JSON.stringify(buildOpenApi([ChatMgmtService], { title: "Chat management API", version: "v1" }));
   const server: Server = createServer(async (req, res) => {
