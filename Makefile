@@ -26,14 +26,15 @@ dev: proto
 ## Kafka, DynamoDB Local and Redis started (and stopped) by scripts/with-infra.sh
 test: lint typecheck test-unit test-e2e test-integration
 
+# Each suite also writes jest's JSON report to .test-results/ (.ci/run prints the totals).
 test-unit: proto
-	$(PNPM) test --selectProjects unit
+	$(PNPM) test --selectProjects unit --json --outputFile=.test-results/unit.json
 
 test-e2e: proto
-	$(PNPM) test --selectProjects e2e
+	$(PNPM) test --selectProjects e2e --json --outputFile=.test-results/e2e.json
 
 test-integration: proto
-	bash scripts/with-infra.sh $(PNPM) test --selectProjects integration
+	bash scripts/with-infra.sh $(PNPM) test --selectProjects integration --json --outputFile=.test-results/integration.json
 
 lint: proto
 
