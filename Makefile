@@ -5,7 +5,7 @@ PNPM ?= npx --yes pnpm@10.20.0
 BUF := node_modules/.bin/buf
 STAMP := node_modules/.install-stamp
 
-.PHONY: dev test test-unit test-e2e test-integration proto lint typecheck proto-breaking build docker up down bench infra-up infra-down clean
+.PHONY: dev test test-unit test-e2e test-integration proto lint typecheck proto-breaking infra-up infra-down clean
 
 $(STAMP): package.json pnpm-lock.yaml $(wildcard packages/*/package.json services/*/package.json)
 	$(PNPM) install --frozen-lockfile

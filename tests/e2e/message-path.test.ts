@@ -111,7 +111,9 @@ describe("message path (all-in-one, real WebSockets, dev-issuer tokens)", () => 
 
     const read3 = await bob.request({ read: { chatId, seq: "3" } });
     expect(read3.receipt).toMatchObject({ chatId, userId: "bob", deliveredSeq: "3", readSeq: "3" });
-    await alice.waitFor((f) => f.receipt?.userId === "bob" && f.receipt?.readSeq === "3");
+    const relayed = await alice.waitFor((f) => f.receipt?.userId === "bob" && f.receipt?.readSeq === "3");
+    // Bob's request id is his business: the copy for alice answers nothing of hers.
+    expect(relayed.replyTo).toBeUndefined();
 
     const back = await bob.request({ read: { chatId, seq: "1" } });
     expect(back.receipt).toMatchObject({ deliveredSeq: "3", readSeq: "3" });

@@ -90,6 +90,11 @@ describe("REST transcoded from google.api.http annotations", () => {
     expect(new Set(seen).size).toBe(5);
   });
 
+  test("error bodies carry the details the service gave (e.g. the offending field)", async () => {
+    const res = await rest("alice", "GET", "/api/v1/chats?page_size=101");
+    expect(res).toMatchObject({ status: 400, body: { code: "invalid_argument", details: { field: "page_size" } } });
+  });
+
   test("a direct chat needs exactly two members", async () => {
     const ok = await rest("alice", "POST", "/api/v1/chats", { kind: "CHAT_KIND_DIRECT", memberIds: ["bob"] });
     expect(ok.status).toBe(200);

@@ -1,6 +1,7 @@
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { partitionFor, TOPICS } from "@chat/domain";
+import { isTraceparent, partitionFor, TOPICS } from "@chat/domain";
+import { createKafkaEventLog } from "@chat/eventlog/kafka";
 import { ChatKind, ChatMgmtService } from "@chat/proto";
 import { createRedisPresence } from "@chat/presence/redis";
 import { WsClient } from "../e2e/support/ws-client";
@@ -88,6 +89,27 @@ test("users on different gateways chat; every connection gets every message once
     await c.messages(chatId, 15, 30_000);
     expect(seqs(c, chatId)).toEqual(all);
   }
+
+  // The events on Kafka are keyed by chat id, on partitionFor(chat id), with W3C trace context.
+  const log = createKafkaEventLog({ brokers: cluster.processes[0].env.CHAT_KAFKA_BROKERS.split(","), clientId: `inspect-${cluster.runId}` });
+  const seen: Array<{ key: string; partition: number; traceparent?: string }> = [];
+  const sub = await log.subscribe({
+    groupId: `inspect-${cluster.runId}`,
+    topics: [TOPICS.messagesPersisted.name],
+    fromBeginning: true,
+    handleBatch: async (batch) => {
+      for (const r of batch.records) if (r.key === chatId) seen.push({ key: r.key, partition: r.partition, traceparent: r.headers.traceparent });
+    },
+  });
+  try {
+    await waitUntil(() => seen.length >= 15, 30_000, "this chat's 15 events on Kafka");
+  } finally {
+    await sub.stop();
+    await log.close();
+  }
+  expect(new Set(seen.map((r) => r.partition))).toEqual(new Set([partitionFor(chatId, TOPICS.messagesPersisted.partitions)]));
+  expect(seen.every((r) => isTraceparent(r.traceparent))).toBe(true);
+  expect(new Set(seen.map((r) => r.traceparent)).size).toBe(seen.length);
 }, 90_000);
 
 async function assignment(p: ServiceProcess): Promise<number[]> {

@@ -18,8 +18,8 @@ export class OutboxRelay {
 
   async publishNow(entry: OutboxEntry): Promise<void> {
     try {
-      await this.eventLog.publish(entry.topic, [{ key: entry.key, value: entry.payload, headers: { "x-outbox-id": entry.id } }]);
-      await this.store.deleteOutbox([entry.id]);
+      await this.eventLog.publish(entry.topic, [toRecord(entry)]);
+      await this.store.deleteOutbox([entry]);
     } catch (err) {
       // Stored is what counts for the sender; the drain retries the publication.
       this.logger.warn({ err, outboxId: entry.id }, "publish failed; left in outbox");
@@ -47,12 +47,16 @@ export class OutboxRelay {
       const cutoff = Date.now() - this.opts.graceMs;
       const due = (await this.store.listOutbox(this.opts.batch)).filter((e) => e.createdAtMs <= cutoff);
       for (const e of due) {
-        await this.eventLog.publish(e.topic, [{ key: e.key, value: e.payload, headers: { "x-outbox-id": e.id } }]);
-        await this.store.deleteOutbox([e.id]);
+        await this.eventLog.publish(e.topic, [toRecord(e)]);
+        await this.store.deleteOutbox([e]);
       }
       if (due.length > 0) this.logger.info({ published: due.length }, "outbox drained");
     } catch (err) {
       this.logger.warn({ err }, "outbox drain failed; will retry");
     }
   }
+}
+
+function toRecord(e: OutboxEntry) {
+  return { key: e.key, value: e.payload, headers: { ...e.headers, "x-outbox-id": e.id } };
 }

@@ -3,11 +3,12 @@ import type { ConnectionRoute } from "@chat/presence";
 export interface Addressed<F> {
   userIds: string[];
   frame: F;
+  traceparent?: string;
 }
 
 export interface GatewayPlan<F> {
   gatewayId: string;
-  deliveries: Array<{ connectionIds: string[]; frame: F }>;
+  deliveries: Array<{ connectionIds: string[]; frame: F; traceparent?: string }>;
 }
 
 // Pure: turns "frame F to users U" items into one ordered delivery list per gateway. Order of
@@ -30,7 +31,7 @@ export function planDeliveries<F>(items: Addressed<F>[], routes: Map<string, Con
         plan = { gatewayId, deliveries: [] };
         plans.set(gatewayId, plan);
       }
-      plan.deliveries.push({ connectionIds, frame: item.frame });
+      plan.deliveries.push(item.traceparent ? { connectionIds, frame: item.frame, traceparent: item.traceparent } : { connectionIds, frame: item.frame });
     }
   }
   return [...plans.values()];

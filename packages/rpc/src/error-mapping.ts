@@ -50,12 +50,14 @@ const FROM_GRPC: Partial<Record<Code, ErrorCode>> = {
 // The stable chat error code rides in a trailer so it survives gRPC and Connect unchanged.
 export const ERROR_CODE_TRAILER = "chat-error-code";
 const RETRY_AFTER_TRAILER = "chat-retry-after-ms";
+const DETAILS_TRAILER = "chat-error-details";
 
 export function toConnectError(e: unknown): ConnectError {
   if (e instanceof ConnectError) return e;
   if (e instanceof ChatError) {
     const md = new Headers({ [ERROR_CODE_TRAILER]: e.code });
     if (e.retryAfterMs !== undefined) md.set(RETRY_AFTER_TRAILER, String(e.retryAfterMs));
+    if (Object.keys(e.details).length > 0) md.set(DETAILS_TRAILER, encodeURIComponent(JSON.stringify(e.details)));
     return new ConnectError(e.message, GRPC_CODE[e.code], md);
   }
   return new ConnectError("internal error", Code.Internal, undefined, undefined, e);
@@ -67,5 +69,15 @@ export function fromConnectError(e: unknown): ChatError {
   const named = ce.metadata.get(ERROR_CODE_TRAILER);
   const code: ErrorCode = named && (ERROR_CODES as readonly string[]).includes(named) ? (named as ErrorCode) : (FROM_GRPC[ce.code] ?? "internal");
   const retry = ce.metadata.get(RETRY_AFTER_TRAILER);
-  return new ChatError(code, ce.rawMessage, { retryAfterMs: retry ? Number(retry) : undefined, cause: ce });
+  return new ChatError(code, ce.rawMessage, { retryAfterMs: retry ? Number(retry) : undefined, details: parseDetails(ce.metadata.get(DETAILS_TRAILER)), cause: ce });
+}
+
+function parseDetails(raw: string | null): Record<string, unknown> | undefined {
+  if (!raw) return undefined;
+  try {
+    const v: unknown = JSON.parse(decodeURIComponent(raw));
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

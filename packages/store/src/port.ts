@@ -15,6 +15,8 @@ export interface OutboxEntry {
   key: string;
   payload: Uint8Array;
   createdAtMs: number;
+  // Published as event-log headers (W3C trace context: traceparent, tracestate).
+  headers?: Record<string, string>;
 }
 
 export interface IdempotencyKey {
@@ -87,7 +89,8 @@ export interface ReceiptRepository {
 export interface OutboxRepository {
   // Oldest first.
   listOutbox(limit: number): Promise<OutboxEntry[]>;
-  deleteOutbox(ids: string[]): Promise<void>;
+  // Takes the entries (as written or listed), whose key and age locate them in the store.
+  deleteOutbox(entries: OutboxEntry[]): Promise<void>;
 }
 
 export interface Store extends ChatRepository, MemberRepository, SequenceAllocator, MessageRepository, ReceiptRepository, OutboxRepository {

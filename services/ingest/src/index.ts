@@ -51,6 +51,7 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Run
     async stop() {
       // Stop taking requests, then let the last publications and the outbox drain finish.
       await served.close();
+      await persister.drained();
       await relay.stop();
       await relay.drain();
     },

@@ -383,13 +383,13 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
     });
 
     describe("outbox", () => {
-      it("entries of createChat, addMember and commitMessage are listed oldest first and deleted by id", async () => {
+      it("entries of createChat, addMember and commitMessage are listed oldest first, keep their headers, and are deleted", async () => {
         const c = chat();
         const created = event(c.chatId, "chats.created");
         await store().createChat(c, [member(c.chatId, "u-sender")], [created]);
         const joined = event(c.chatId, "memberships.changed");
         await store().addMember(member(c.chatId, "u-new"), [joined]);
-        const persisted = event(c.chatId, "messages.persisted");
+        const persisted = { ...event(c.chatId, "messages.persisted"), headers: { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" } };
         await store().commitMessage(message(c.chatId, await store().allocateSeq(c.chatId)), 60_000, [persisted]);
         const mine = [created, joined, persisted];
 
@@ -401,12 +401,12 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         const two = await store().listOutbox(2);
         expect(two).toEqual(all.slice(0, 2));
 
-        await store().deleteOutbox([created.id, joined.id, uid("never-written")]);
+        await store().deleteOutbox([created, joined, event(c.chatId)]);
         const left = await outboxIds();
         expect(left).not.toContain(created.id);
         expect(left).not.toContain(joined.id);
         expect(left).toContain(persisted.id);
-        await store().deleteOutbox([persisted.id]);
+        await store().deleteOutbox([persisted]);
         expect(await outboxIds()).not.toContain(persisted.id);
         await store().deleteOutbox([]);
       });
@@ -438,7 +438,7 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         expect(await store().commitMessage(retry, 60_000, [])).toEqual({ status: "duplicate", existing: { seq: 1n, messageId: m.messageId } });
         expect((await store().listReceipts(c.chatId)).map((p) => [p.deliveredSeq, p.readSeq])).toEqual([[1n, 1n]]);
         // Deleting an entry the reopened store never wrote nor listed.
-        await store().deleteOutbox([unseen.id]);
+        await store().deleteOutbox([unseen]);
         const ids = await outboxIds();
         expect(ids).toContain(ev.id);
         expect(ids).not.toContain(unseen.id);

@@ -80,6 +80,7 @@ export interface OutboxRow {
   key: string;
   payload: Uint8Array;
   created_at: bigint;
+  headers?: Record<string, string>;
 }
 
 export function toItem(row: object): Item {
@@ -210,9 +211,9 @@ export function emptyReceipt(chatId: string, userId: string): ReceiptPosition {
 }
 
 export function outboxToRow(entry: OutboxEntry, shard: string, sk: string): OutboxRow {
-  return { shard, sk, id: entry.id, topic: entry.topic, key: entry.key, payload: entry.payload, created_at: BigInt(entry.createdAtMs) };
+  return { shard, sk, id: entry.id, topic: entry.topic, key: entry.key, payload: entry.payload, created_at: BigInt(entry.createdAtMs), headers: entry.headers };
 }
 
 export function outboxFromRow(row: OutboxRow): OutboxEntry {
-  return { id: row.id, topic: row.topic, key: row.key, payload: row.payload, createdAtMs: Number(row.created_at) };
+  return { id: row.id, topic: row.topic, key: row.key, payload: row.payload, createdAtMs: Number(row.created_at), headers: row.headers };
 }

@@ -31,9 +31,11 @@ export class EmbeddedStore implements Store {
     await this.journal.close();
   }
 
+  // One journal line per call, so a crash keeps all of a call's ops or none of them.
   private commit(...ops: Op[]): Promise<void> {
-    for (const op of ops) this.state.apply(op);
-    return Promise.all(ops.map((op) => this.journal.append(op))).then(() => undefined);
+    const op: Op = ops.length === 1 ? ops[0] : { t: "all", ops };
+    this.state.apply(op);
+    return this.journal.append(op);
   }
 
   // --- chats
@@ -170,8 +172,8 @@ export class EmbeddedStore implements Store {
     return [...this.state.outbox.values()].slice(0, limit);
   }
 
-  async deleteOutbox(ids: string[]): Promise<void> {
-    const present = ids.filter((id) => this.state.outbox.has(id));
+  async deleteOutbox(entries: OutboxEntry[]): Promise<void> {
+    const present = entries.map((e) => e.id).filter((id) => this.state.outbox.has(id));
     if (present.length > 0) await this.commit({ t: "ob-", ids: present });
   }
 }

@@ -24,7 +24,9 @@ export type Op =
   | { t: "msg"; message: JsonValue; idemKey: string; expiresAt: number }
   | { t: "rcpt"; chatId: string; userId: string; kind: ReceiptKind; seq: string; atMs: number }
   | { t: "ob+"; entries: Array<Omit<OutboxEntry, "payload"> & { payload: string }> }
-  | { t: "ob-"; ids: string[] };
+  | { t: "ob-"; ids: string[] }
+  // Several ops that must survive a crash together (a write and its outbox entry).
+  | { t: "all"; ops: Op[] };
 
 export function outboxOp(entries: OutboxEntry[]): Op {
   return { t: "ob+", entries: entries.map((e) => ({ ...e, payload: Buffer.from(e.payload).toString("base64") })) };
@@ -87,6 +89,9 @@ export class StoreState {
         return;
       case "ob-":
         for (const id of op.ids) this.outbox.delete(id);
+        return;
+      case "all":
+        for (const o of op.ops) this.apply(o);
         return;
     }
   }

@@ -1,6 +1,7 @@
 import type { EventBatch } from "@chat/eventlog";
 import type { Counter, Logger } from "@chat/observability";
 import type { FrameRouter } from "@chat/routing";
+import { childTraceparent } from "@chat/domain";
 import type { Store } from "@chat/store";
 import { frameForRecord } from "./event-frames";
 
@@ -14,7 +15,14 @@ export function createFanoutHandler(deps: { store: Store; router: FrameRouter; l
     for (const chatId of new Set(items.map((i) => i.chatId))) {
       members.set(chatId, (await deps.store.listMembers(chatId)).map((m) => m.userId));
     }
-    const outcome = await deps.router.route(items.map((i) => ({ userIds: [...members.get(i.chatId)!, ...i.alsoNotify], frame: i.frame })));
+    const outcome = await deps.router.route(
+      items.map((item, n) => ({
+        userIds: [...members.get(item.chatId)!, ...item.alsoNotify],
+        frame: item.frame,
+        // The fanout hop is a child span of whatever trace the event carries.
+        traceparent: childTraceparent(batch.records[n].headers.traceparent),
+      })),
+    );
     deps.delivered.inc({ topic: batch.topic }, outcome.delivered);
     if (outcome.failedGateways.length > 0) {
       deps.failed.inc({ topic: batch.topic }, outcome.failedGateways.length);

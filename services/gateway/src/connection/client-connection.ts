@@ -13,10 +13,7 @@ export interface ConnectionLimits {
 
 // Close codes (4000-4999 are the application's; see docs/protocol.md).
 export const CLOSE = {
-  normal: 1000,
   goingAway: 1001,
-  policyViolation: 1008,
-  tooBig: 1009,
   unauthenticated: 4401,
   authTimeout: 4408,
   slowConsumer: 4429,

@@ -138,10 +138,8 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
           break;
       }
       deps.onFrame(kind, "ok");
-      if (answer) {
-        answer.replyTo = frame.requestId;
-        c.reply(answer);
-      }
+      // A copy: the handler may have handed the same frame to the relay for other members.
+      if (answer) c.reply({ ...answer, replyTo: frame.requestId });
     } catch (e) {
       deps.onFrame(kind, "error");
       const err = isChatError(e) ? e : new ChatError("internal", "internal error");

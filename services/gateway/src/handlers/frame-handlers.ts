@@ -1,5 +1,5 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { ChatError, validateId, validateSend, type KeyedRateLimiter, type ReceiptKind } from "@chat/domain";
+import { ChatError, childTraceparent, validateId, validateSend, type KeyedRateLimiter, type ReceiptKind } from "@chat/domain";
 import { PresenceStatus, type ClientFrame, type ServerFrame } from "@chat/proto";
 import type { FrameRouter } from "@chat/routing";
 import type { Store } from "@chat/store";
@@ -54,7 +54,8 @@ export function createFrameHandlers(deps: HandlerDeps) {
       if (wait > 0) throw new ChatError("rate_limited", "too many sends for this user", { retryAfterMs: wait });
       // Checked here too so an oversize body never travels to ingest.
       const input = validateSend({ chatId: f.chatId, clientMessageId: f.clientMessageId, body: f.body, contentType: f.contentType }, limits);
-      const res = await deps.ingest.persist({ ...input, senderId: conn.userId });
+      // Each send starts a trace that follows the message through ingest, Kafka and fanout.
+      const res = await deps.ingest.persist({ ...input, senderId: conn.userId }, childTraceparent());
       const m = res.message!;
       return serverFrame({
         case: "messageAck",

@@ -25,11 +25,11 @@ export class IngestClient {
     this.client = createClient(IngestService, transport);
   }
 
-  async persist(input: PersistInput): Promise<PersistMessageResponse> {
+  async persist(input: PersistInput, traceparent: string): Promise<PersistMessageResponse> {
     const gate = this.breaker.tryAcquire(Date.now());
     if (!gate.allowed) throw new ChatError("unavailable", "message store is unavailable; retry with the same client_message_id", { retryAfterMs: gate.retryAfterMs });
     try {
-      const res = await this.client.persistMessage(input, { timeoutMs: this.deadlineMs });
+      const res = await this.client.persistMessage(input, { timeoutMs: this.deadlineMs, headers: { traceparent } });
       this.breaker.onSuccess();
       return res;
     } catch (e) {

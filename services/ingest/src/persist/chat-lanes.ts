@@ -14,4 +14,9 @@ export class ChatLanes {
     });
     return next;
   }
+
+  // Resolves when all work queued so far has finished.
+  async idle(): Promise<void> {
+    while (this.tails.size > 0) await Promise.all(this.tails.values());
+  }
 }

@@ -17,6 +17,10 @@ export interface PersistResult {
 // of message + idempotency record + outbox entry.
 export class MessagePersister {
   private readonly lanes = new ChatLanes();
+  // Publication runs after the ack, on its own lane per chat: a chat's events still reach the
+  // log in seq order, but a slow or down event log never delays the sender (the write is
+  // durable, and the outbox drain retries what fails).
+  private readonly publishLanes = new ChatLanes();
 
   constructor(
     private readonly store: Store,
@@ -24,17 +28,24 @@ export class MessagePersister {
     private readonly publish: (entry: OutboxEntry) => Promise<void>,
   ) {}
 
-  persist(req: PersistMessageRequest): Promise<PersistResult> {
+  persist(req: PersistMessageRequest, traceparent: string): Promise<PersistResult> {
     const input = validateSend({ chatId: req.chatId, clientMessageId: req.clientMessageId, body: req.body, contentType: req.contentType }, this.limits);
     if (!req.senderId) throw new ChatError("invalid_argument", "sender_id is required");
     return this.lanes.run(input.chatId, async () => {
-      const result = await this.persistInLane(req.senderId, input);
-      if (result.outbox) await this.publish(result.outbox);
+      const result = await this.persistInLane(req.senderId, input, traceparent);
+      const entry = result.outbox;
+      if (entry) void this.publishLanes.run(input.chatId, () => this.publish(entry));
       return result;
     });
   }
 
-  private async persistInLane(senderId: string, input: { chatId: string; clientMessageId: string; body: string; contentType: string }): Promise<PersistResult> {
+  // Waits for queued publications (graceful shutdown).
+  async drained(): Promise<void> {
+    await this.lanes.idle();
+    await this.publishLanes.idle();
+  }
+
+  private async persistInLane(senderId: string, input: { chatId: string; clientMessageId: string; body: string; contentType: string }, traceparent: string): Promise<PersistResult> {
     const member = await this.store.getMember(input.chatId, senderId);
     if (!member) throw new ChatError("not_found", `chat ${input.chatId} not found`);
 
@@ -52,6 +63,7 @@ export class MessagePersister {
       key: input.chatId,
       payload: toBinary(MessagePersistedSchema, create(MessagePersistedSchema, { message })),
       createdAtMs,
+      headers: { traceparent },
     };
     const res = await this.store.commitMessage(message, this.limits.idempotencyTtlMs, [outbox]);
     if (res.status === "duplicate") {
