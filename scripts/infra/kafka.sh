@@ -31,25 +31,13 @@ KDIR=$RUN/kafka
 PID_FILE=$KDIR/kafka.pid
 LOG_FILE=$KDIR/kafka.log
 ENV_FILE=$RUN/kafka.env
+NAME=kafka
+PROCESS_PATTERN="kafka\.Kafka"
+# shellcheck source=lib.sh
+source "$SCRIPT_DIR/lib.sh"
 
-log() { echo "kafka: $*" >&2; }
-die() { log "$*"; exit 1; }
 
-require() {
-  command -v "$1" >/dev/null 2>&1 || die "'$1' is required but not on PATH${2:+ ($2)}"
-}
 
-running_pid() {
-  [[ -f $PID_FILE ]] || return 1
-  local pid
-  pid=$(<"$PID_FILE")
-  # Checking the command line guards against a recycled pid after a crash or reboot.
-  [[ -n $pid ]] && ps -p "$pid" -o args= 2>/dev/null | grep -q 'kafka\.Kafka' && echo "$pid"
-}
-
-free_port() {
-  node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
 
 cmd_install() {
   # The marker is written last, so an interrupted download is never taken for a complete one.
@@ -160,43 +148,9 @@ cmd_start() {
 }
 
 cmd_stop() {
-  local pid
-  if pid=$(running_pid); then
-    log "stopping pid $pid"
-    kill -TERM "$pid"
-    # A controlled shutdown takes a few seconds; do not leave a broker behind if it hangs.
-    local deadline=$((SECONDS + 30))
-    while kill -0 "$pid" 2>/dev/null; do
-      if ((SECONDS >= deadline)); then
-        log "pid $pid did not stop within 30s; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-        break
-      fi
-      sleep 0.5
-    done
-  else
-    log "not running"
-  fi
+  # A controlled shutdown takes a few seconds.
+  stop_running 30
   rm -rf "$KDIR" "$ENV_FILE"
 }
 
-cmd_status() {
-  local pid
-  if pid=$(running_pid) && [[ -f $ENV_FILE ]]; then
-    echo "running (pid $pid): $(<"$ENV_FILE")"
-  else
-    echo "not running"
-    return 3
-  fi
-}
-
-case "${1:-}" in
-  install) cmd_install ;;
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  status) cmd_status ;;
-  *)
-    echo "usage: $0 install|start|stop|status" >&2
-    exit 2
-    ;;
-esac
+dispatch "$@"

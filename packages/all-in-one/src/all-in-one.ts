@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { startChatMgmt, type RunningChatMgmt } from "@chat/chatmgmt";
 import { loadConfig, type Config } from "@chat/config";
+import type { EventLog } from "@chat/eventlog";
 import { startDevIssuer, type DevIssuer } from "@chat/identity/dev-issuer";
 import { startFanout } from "@chat/fanout";
 import { startGateway, type RunningGateway } from "@chat/gateway";
@@ -15,6 +16,8 @@ export interface AllInOne {
   devIssuer?: DevIssuer;
   gateway: RunningGateway;
   chatmgmt: RunningChatMgmt;
+  // The event log the services share (inspection and fault injection in tests).
+  eventLog: EventLog;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -60,6 +63,7 @@ export async function startAllInOne(overrides: Record<string, string> = {}, env:
     devIssuer,
     gateway,
     chatmgmt,
+    eventLog,
     logger,
     async stop() {
       // Front to back: clients first, then the writers, then the consumers and the state.

@@ -8,13 +8,17 @@ import type { OutboxEntry, Store } from "@chat/store";
 export class OutboxRelay {
   private timer?: NodeJS.Timeout;
   private draining?: Promise<void>;
+  // Entries younger than this are still being published by the request path.
+  private readonly graceMs: number;
 
   constructor(
     private readonly store: Store,
     private readonly eventLog: EventLog,
     private readonly logger: Logger,
-    private readonly opts: { intervalMs: number; graceMs: number; batch: number },
-  ) {}
+    private readonly opts: { intervalMs: number; graceMs?: number; batch?: number },
+  ) {
+    this.graceMs = opts.graceMs ?? opts.intervalMs;
+  }
 
   async publishNow(entry: OutboxEntry): Promise<void> {
     try {
@@ -44,8 +48,8 @@ export class OutboxRelay {
   private async drainOnce(): Promise<void> {
     try {
       // Entries younger than the grace period are still being published by the request path.
-      const cutoff = Date.now() - this.opts.graceMs;
-      const due = (await this.store.listOutbox(this.opts.batch)).filter((e) => e.createdAtMs <= cutoff);
+      const cutoff = Date.now() - this.graceMs;
+      const due = (await this.store.listOutbox(this.opts.batch ?? 500)).filter((e) => e.createdAtMs <= cutoff);
       for (const e of due) {
         await this.eventLog.publish(e.topic, [toRecord(e)]);
         await this.store.deleteOutbox([e]);

@@ -15,8 +15,10 @@ export interface ConnectionRoute {
 
 export interface Presence {
   registerConnection(route: ConnectionRoute, ttlMs: number): Promise<{ cameOnline: boolean }>;
-  // Heartbeat: extends the TTL of these routes (all held by one gateway).
-  refreshConnections(routes: ConnectionRoute[], ttlMs: number): Promise<void>;
+  // Heartbeat: extends the TTL of these routes (all held by one gateway). Routes that are no
+  // longer live (expired during a stall, or removed) are not brought back; they are returned so
+  // a gateway that still holds the connection can register it again.
+  refreshConnections(routes: ConnectionRoute[], ttlMs: number): Promise<ConnectionRoute[]>;
   removeConnection(route: ConnectionRoute): Promise<{ wentOffline: boolean }>;
   // Live connections of each user (users with none are absent from the result).
   connectionsOf(userIds: string[]): Promise<Map<string, ConnectionRoute[]>>;

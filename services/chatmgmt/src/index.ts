@@ -35,11 +35,7 @@ export interface RunningChatMgmt {
 export async function startChatMgmt(config: Config, deps: ChatMgmtDeps): Promise<RunningChatMgmt> {
   await deps.store.bootstrap();
   await deps.eventLog.ensureTopics(ALL_TOPICS);
-  const relay = new OutboxRelay(deps.store, deps.eventLog, deps.logger, {
-    intervalMs: config.limits.outboxIntervalMs,
-    graceMs: config.limits.outboxIntervalMs,
-    batch: 500,
-  });
+  const relay = new OutboxRelay(deps.store, deps.eventLog, deps.logger, { intervalMs: config.limits.outboxIntervalMs });
   const chats = new ChatService(
     deps.store,
     { maxIdLength: DEFAULT_LIMITS.maxIdLength, historyDefaultLimit: DEFAULT_LIMITS.syncDefaultLimit, historyMaxLimit: DEFAULT_LIMITS.syncMaxLimit },

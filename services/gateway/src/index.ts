@@ -128,9 +128,10 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       c.alive = false;
       c.ping();
     }
-    void Promise.all([registry.refreshAll(), deps.presence.registerGateway(id, grpcAddress, limits.presenceTtlMs)]).catch((err) =>
-      log.warn({ err }, "presence refresh failed"),
-    );
+    void Promise.all([
+      registry.refreshAll().then((n) => n > 0 && log.warn({ reRegistered: n }, "routes had expired (stalled heartbeat); registered again")),
+      deps.presence.registerGateway(id, grpcAddress, limits.presenceTtlMs),
+    ]).catch((err) => log.warn({ err }, "presence refresh failed"));
   }, limits.heartbeatIntervalMs);
   heartbeat.unref();
 

@@ -1,4 +1,4 @@
-import { ALL_TOPICS } from "@chat/domain";
+import { ALL_TOPICS, DEFAULT_LIMITS } from "@chat/domain";
 import type { Config } from "@chat/config";
 import type { EventLog } from "@chat/eventlog";
 import { Histogram, type Logger, type Registry } from "@chat/observability";
@@ -24,14 +24,10 @@ export interface RunningIngest {
 export async function startIngest(config: Config, deps: IngestDeps): Promise<RunningIngest> {
   await deps.store.bootstrap();
   await deps.eventLog.ensureTopics(ALL_TOPICS);
-  const relay = new OutboxRelay(deps.store, deps.eventLog, deps.logger, {
-    intervalMs: config.limits.outboxIntervalMs,
-    graceMs: config.limits.outboxIntervalMs,
-    batch: 500,
-  });
+  const relay = new OutboxRelay(deps.store, deps.eventLog, deps.logger, { intervalMs: config.limits.outboxIntervalMs });
   const persister = new MessagePersister(
     deps.store,
-    { maxBodyBytes: config.limits.maxBodyBytes, maxIdLength: 128, idempotencyTtlMs: config.limits.idempotencyTtlMs },
+    { maxBodyBytes: config.limits.maxBodyBytes, maxIdLength: DEFAULT_LIMITS.maxIdLength, idempotencyTtlMs: config.limits.idempotencyTtlMs },
     (entry) => relay.publishNow(entry),
   );
   const persistDuration = new Histogram({

@@ -15,12 +15,15 @@ export class EmbeddedPresence implements Presence {
     return { cameOnline };
   }
 
-  async refreshConnections(routes: ConnectionRoute[], ttlMs: number): Promise<void> {
+  async refreshConnections(routes: ConnectionRoute[], ttlMs: number): Promise<ConnectionRoute[]> {
     const expiresAt = Date.now() + ttlMs;
+    const missing: ConnectionRoute[] = [];
     for (const route of routes) {
       const entry = this.liveConnections(route.userId).get(routeKey(route));
       if (entry) entry.expiresAt = expiresAt;
+      else missing.push(route);
     }
+    return missing;
   }
 
   async removeConnection(route: ConnectionRoute): Promise<{ wentOffline: boolean }> {

@@ -34,12 +34,14 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
     async refreshConnections(routes, ttlMs) {
       checkTtl(ttlMs);
       const byUser = groupBy(routes, (r) => r.userId);
-      if (byUser.size === 0) return;
+      if (byUser.size === 0) return [];
       const pipeline = redis.pipeline();
-      for (const [userId, userRoutes] of byUser) {
-        pipeline.presenceRefresh(keys.userConnections(userId), ttlMs, ...userRoutes.map(encodeMember));
+      const users = [...byUser.keys()];
+      for (const userId of users) {
+        pipeline.presenceRefresh(keys.userConnections(userId), ttlMs, ...byUser.get(userId)!.map(encodeMember));
       }
-      await execOrThrow(pipeline.exec());
+      const replies = (await execOrThrow(pipeline.exec())) as string[][];
+      return replies.flatMap((missing, i) => missing.map((m) => decodeMember(users[i], m)));
     },
 
     async removeConnection(route) {

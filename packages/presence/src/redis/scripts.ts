@@ -48,11 +48,14 @@ return 0
 const REFRESH = `${WRITE_PRELUDE}
 prune(KEYS[1])
 local expiry = now + tonumber(ARGV[1])
+local missing = {}
 for i = 2, #ARGV do
-  redis.call('ZADD', KEYS[1], 'XX', expiry, ARGV[i])
+  if redis.call('ZADD', KEYS[1], 'XX', 'CH', expiry, ARGV[i]) == 0 and not redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    missing[#missing + 1] = ARGV[i]
+  end
 end
 expireWithLatest(KEYS[1])
-return 0
+return missing
 `;
 
 // KEYS[1] user key. Live members; read-only (expired ones are left for the next write to prune).
@@ -64,7 +67,8 @@ declare module "ioredis" {
   interface RedisCommander<Context> {
     presenceRegister(key: string, ttlMs: number, member: string): Result<number, Context>;
     presenceRemove(key: string, member: string): Result<number, Context>;
-    presenceRefresh(key: string, ttlMs: number, ...members: string[]): Result<number, Context>;
+    // Returns the members that were not live (and were not refreshed).
+    presenceRefresh(key: string, ttlMs: number, ...members: string[]): Result<string[], Context>;
     presenceLive(key: string): Result<string[], Context>;
   }
 }

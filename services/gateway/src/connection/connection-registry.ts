@@ -33,9 +33,14 @@ export class ConnectionRegistry {
     return this.presence.removeConnection(this.route(conn));
   }
 
-  // Heartbeat for every held connection in one call.
-  refreshAll(): Promise<void> {
-    return this.presence.refreshConnections([...this.byId.values()].map((c) => this.route(c)), this.ttlMs);
+  // Heartbeat for every held connection in one call. A route that expired while this gateway
+  // was stalled (a long GC pause, a partition from Redis) is registered again: the connection is
+  // still here, and without a route nothing would reach it.
+  async refreshAll(): Promise<number> {
+    const missing = await this.presence.refreshConnections([...this.byId.values()].map((c) => this.route(c)), this.ttlMs);
+    const stillHeld = missing.filter((r) => this.byId.has(r.connectionId));
+    await Promise.all(stillHeld.map((r) => this.presence.registerConnection(r, this.ttlMs)));
+    return stillHeld.length;
   }
 
   private route(c: ClientConnection) {
