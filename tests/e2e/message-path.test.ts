@@ -124,6 +124,25 @@ describe("message path (all-in-one, real WebSockets, dev-issuer tokens)", () => 
     expect(stored.receipts.map((r) => [r.userId, r.deliveredSeq, r.readSeq])).toEqual([["bob", 3n, 3n]]);
   });
 
+  test("frames pipelined right after auth (before hello) are handled in order once the token verifies", async () => {
+    const chatId = await h.createGroup("alice", ["bob"]);
+    const { WsClient } = await import("./support/ws-client");
+    const pipelined = await WsClient.open(h.wsUrl);
+    open.push(pipelined);
+    pipelined.send({ requestId: "a", auth: { accessToken: await h.token("alice") } });
+    pipelined.send({ requestId: "s1", sendMessage: { chatId, clientMessageId: "pipe-1", body: "one" } });
+    pipelined.send({ requestId: "s2", sendMessage: { chatId, clientMessageId: "pipe-2", body: "two" } });
+    const acks = [await pipelined.waitFor((f) => f.replyTo === "s1"), await pipelined.waitFor((f) => f.replyTo === "s2")];
+    expect(acks.map((a) => a.messageAck.seq)).toEqual(["1", "2"]);
+    expect(pipelined.frames.findIndex((f) => f.hello)).toBeLessThan(pipelined.frames.findIndex((f) => f.replyTo === "s1"));
+
+    const viaQuery = await WsClient.open(`${h.wsUrl}?access_token=${await h.token("bob")}`);
+    open.push(viaQuery);
+    viaQuery.send({ requestId: "q", sync: { chatId, afterSeq: "0" } });
+    const synced = await viaQuery.waitFor((f) => f.replyTo === "q");
+    expect(synced.syncResult.messages.map((m: { body: string }) => m.body)).toEqual(["one", "two"]);
+  });
+
   test("typing is relayed to the other online members and ping is answered with pong", async () => {
     const chatId = await h.createGroup("alice", ["bob"]);
     const alice = await connect("alice");

@@ -10,6 +10,8 @@ import type { FrameHandlers } from "../handlers/frame-handlers";
 import { ClientConnection, CLOSE, type ConnectionLimits } from "./client-connection";
 import type { ConnectionRegistry } from "./connection-registry";
 
+const MAX_HELD_FRAMES = 32;
+
 export interface SessionDeps {
   verifier: TokenVerifier;
   registry: ConnectionRegistry;
@@ -28,6 +30,11 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
   const log = deps.logger.child({ connectionId });
   let conn: ClientConnection | undefined;
   let authenticating = false;
+  // Frames that arrive while the token is being verified are held and handled in order once it
+  // verifies, so a client may pipeline `auth` and its first frames without waiting for `hello`.
+  const held: ClientFrame[] = [];
+  let expiryTimer: NodeJS.Timeout | undefined;
+  let registered: Promise<unknown> = Promise.resolve();
 
   const fail = (e: ChatError, closeCode: number) => {
     send(errorFrame(e, "", "auth"));
@@ -48,7 +55,9 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
       clearTimeout(authTimer);
       conn = new ClientConnection(connectionId, identity.userId, ws, encoding, deps.limits);
       const c = conn;
-      const { cameOnline } = await deps.registry.add(c);
+      const registration = deps.registry.add(c);
+      registered = registration;
+      const { cameOnline } = await registration;
       c.reply(
         serverFrame(
           {
@@ -73,13 +82,16 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
         ),
       );
       log.debug({ userId: identity.userId }, "authenticated");
+      for (const f of held.splice(0)) void dispatch(c, f);
       if (cameOnline) void deps.handlers.announcePresence(identity.userId, true).catch((err) => log.warn({ err }, "presence announce failed"));
       // The connection ends when its token does; the client reconnects with a fresh one.
       const untilExpiry = identity.expiresAtMs - Date.now();
       if (untilExpiry < 2 ** 31 - 1) {
-        setTimeout(() => c.close(CLOSE.unauthenticated, "token_expired", "access token expired; reconnect with a new token", 0), Math.max(0, untilExpiry)).unref();
+        expiryTimer = setTimeout(() => c.close(CLOSE.unauthenticated, "token_expired", "access token expired; reconnect with a new token", 0), Math.max(0, untilExpiry));
+        expiryTimer.unref();
       }
     } catch (e) {
+      held.length = 0;
       fail(isChatError(e) ? e : new ChatError("unauthenticated", "authentication failed"), CLOSE.unauthenticated);
     } finally {
       authenticating = false;
@@ -102,8 +114,12 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
       return void conn.reply(errorFrame(err, "", ""));
     }
     if (!conn) {
+      if (authenticating) {
+        if (held.length >= MAX_HELD_FRAMES) return fail(new ChatError("unauthenticated", `more than ${MAX_HELD_FRAMES} frames before hello`), CLOSE.unauthenticated);
+        return void held.push(frame);
+      }
       // Before authentication only `auth` is accepted: anything else is a protocol violation.
-      if (frame.kind.case !== "auth" || authenticating) return fail(new ChatError("unauthenticated", "authenticate first with an auth frame"), CLOSE.unauthenticated);
+      if (frame.kind.case !== "auth") return fail(new ChatError("unauthenticated", "authenticate first with an auth frame"), CLOSE.unauthenticated);
       return void authenticate(frame.kind.value.accessToken, frame.requestId);
     }
     conn.alive = true;
@@ -155,11 +171,13 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
 
   ws.on("close", () => {
     clearTimeout(authTimer);
+    clearTimeout(expiryTimer);
     const c = conn;
     if (!c) return;
     c.markClosed();
-    void deps.registry
-      .remove(c)
+    // After the registration settled, so a close during it cannot leave a route behind.
+    void registered
+      .then(() => deps.registry.remove(c))
       .then(({ wentOffline }) => (wentOffline ? deps.handlers.announcePresence(c.userId, false) : undefined))
       .catch((err) => log.warn({ err }, "presence removal failed"));
   });
