@@ -1,6 +1,7 @@
 import type { WebSocket } from "ws";
 import { ChatError } from "@chat/domain";
 import type { ServerFrame } from "@chat/proto";
+import type { OutgoingFrame } from "../protocol/outgoing-frame";
 import { TokenBucket } from "@chat/domain";
 import { encodeServerFrame, serverFrame, type Encoding } from "../protocol/frame-codec";
 import { OrderGuard } from "./order-guard";
@@ -44,16 +45,17 @@ export class ClientConnection {
     return !this.closed;
   }
 
-  // Queues a frame. Returns false if the connection is gone or was just closed as too slow.
-  push(frame: ServerFrame): boolean {
+  // Queues a pushed frame. Returns false if the connection is gone or was just closed as too slow.
+  push(out: OutgoingFrame): boolean {
     if (this.closed) return false;
+    const frame = out.frame;
     if (frame.kind.case === "message" && !this.guard.admit(frame.kind.value.chatId, frame.kind.value.seq)) return true;
     if (this.queued >= this.limits.outboundBufferMessages) {
       this.close(CLOSE.slowConsumer, "slow_consumer", "outbound buffer full; reconnect and sync", 1000);
       return false;
     }
     this.queued++;
-    this.ws.send(encodeServerFrame(frame, this.encoding), () => this.queued--);
+    this.ws.send(out.data(this.encoding), () => this.queued--);
     return true;
   }
 
