@@ -31,12 +31,15 @@ test: lint typecheck test-unit test-e2e test-integration
 
 # Each suite also writes jest's JSON report to .test-results/ (.ci/run prints the totals).
 test-unit: proto
+	@mkdir -p .test-results
 	$(PNPM) test --selectProjects unit --json --outputFile=.test-results/unit.json
 
 test-e2e: proto
+	@mkdir -p .test-results
 	$(PNPM) test --selectProjects e2e --json --outputFile=.test-results/e2e.json
 
 test-integration: proto
+	@mkdir -p .test-results
 	bash scripts/with-infra.sh $(PNPM) test --selectProjects integration --json --outputFile=.test-results/integration.json
 
 lint: proto

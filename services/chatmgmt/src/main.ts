@@ -1,13 +1,4 @@
-import { createEventLog, createStore, createVerifier, runService } from "@chat/wiring";
-import { startChatMgmt } from "./index";
+import { runService } from "@chat/wiring";
+import { start } from "./start";
 
-await runService("chatmgmt", async ({ config, logger, metrics }) => {
-  const [store, eventLog, verifier] = await Promise.all([createStore(config, logger), createEventLog(config, logger), createVerifier(config)]);
-  const chatmgmt = await startChatMgmt(config, { store, eventLog, verifier, logger, metrics });
-  return {
-    async stop() {
-      await chatmgmt.stop();
-      await Promise.all([eventLog.close(), store.close()]);
-    },
-  };
-});
+await runService("chatmgmt", ({ config, logger, metrics }) => start(config, { logger, metrics }));

@@ -1,0 +1,30 @@
+import type { Config } from "@chat/config";
+import { GrpcRpcHost } from "@chat/rpc";
+import { createEventLog, createStore, startOpsServer } from "@chat/wiring";
+import { createLogger, createMetricsRegistry, type Logger, type Registry } from "@chat/observability";
+import { startIngest } from "./index";
+
+// Runs the ingest service on its own: adapters chosen by `config` (see @chat/wiring), closed again
+// by stop(). The all-in-one process calls startIngest with shared adapters instead.
+export async function start(config: Config, runtime: { logger?: Logger; metrics?: Registry } = {}): Promise<{ stop(): Promise<void> }> {
+  const logger = runtime.logger ?? createLogger("ingest", config.logLevel);
+  const metrics = runtime.metrics ?? createMetricsRegistry("ingest");
+  const [store, eventLog] = await Promise.all([createStore(config, logger), createEventLog(config, logger)]);
+  const ingest = await startIngest(config, { store, eventLog, rpc: new GrpcRpcHost(config.host, config.serviceSecret), logger, metrics });
+  const ops = await startOpsServer({
+    host: config.host,
+    port: config.ingest.httpPort,
+    metrics,
+    ready: async () => {
+      await store.ping();
+      return { ready: true };
+    },
+  });
+  return {
+    async stop() {
+      await ingest.stop();
+      await ops.close();
+      await Promise.all([eventLog.close(), store.close()]);
+    },
+  };
+}
