@@ -34,3 +34,8 @@ export const CONSUMER_TIMING = {
   heartbeatInterval: 1_000,
   sessionTimeout: 30_000,
 } as const;
+
+// Batches of different partitions handled at once by one member. kafkajs still hands out one
+// batch per partition at a time, so each partition (hence each chat) stays in order; without
+// this a member owning many partitions would process them one after another.
+export const PARTITIONS_CONSUMED_CONCURRENTLY = 8;

@@ -2,7 +2,7 @@ import kafkajs, { type Admin, type Consumer, type EachBatchPayload, type Kafka }
 import type { SubscribeOptions, Subscription } from "../port";
 import type { EventLogLogger } from "./logging";
 import { toEventRecord } from "./records";
-import { CLIENT_RETRY, CONSUMER_TIMING } from "./settings";
+import { CLIENT_RETRY, CONSUMER_TIMING, PARTITIONS_CONSUMED_CONCURRENTLY } from "./settings";
 
 // kafkajs spreads its error classes into module.exports, which Node's (and jest's) CommonJS
 // export detection cannot see, so they are only reachable through the default import.
@@ -61,7 +61,7 @@ export async function subscribeKafka(
   try {
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY, eachBatch });
     await started;
   } catch (err) {
     await consumer.disconnect();
