@@ -1,15 +1,6 @@
-import { ChatError } from "../src/errors";
+import { errorOf } from "./support/error-of";
 import { newChatId, newConnectionId, validateId } from "../src/ids";
 
-function errorOf(fn: () => unknown): ChatError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ChatError);
-    return e as ChatError;
-  }
-  throw new Error("expected a ChatError, nothing was thrown");
-}
 
 describe("validateId", () => {
   it("rejects an empty id as required", () => {

@@ -1,19 +1,10 @@
-import { ChatError } from "../src/errors";
+import { errorOf } from "./support/error-of";
 import { DEFAULT_LIMITS } from "../src/limits";
 import { DEFAULT_CONTENT_TYPE, validateSend, type SendInput } from "../src/messages/validate-send";
 
 const limits = { maxBodyBytes: 64 * 1024, maxIdLength: 128 };
 const ok: SendInput = { chatId: "c_1", clientMessageId: "m-1", body: "hi", contentType: "text/plain" };
 
-function errorOf(fn: () => unknown): ChatError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ChatError);
-    return e as ChatError;
-  }
-  throw new Error("expected a ChatError, nothing was thrown");
-}
 
 describe("validateSend", () => {
   it("uses the ADR-009 default of 64 KiB", () => {

@@ -1,7 +1,7 @@
 import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 
-// The table layout (docs/data-model.md describes every table and who touches it). Keep it in
-// step with terraform/modules/dynamodb: bootstrap() creates exactly what is declared here.
+// The table layout (docs/data-model.md describes every table and who touches it).
+// bootstrap() creates exactly what is declared here; infrastructure code must match it.
 
 export const TABLES = ["chats", "members", "messages", "counters", "idempotency", "receipts", "outbox"] as const;
 export type TableKey = (typeof TABLES)[number];
@@ -23,23 +23,21 @@ export function tableNames(prefix: string): TableNames {
 
 type TableSchema = Omit<CreateTableCommandInput, "TableName" | "BillingMode">;
 
-const S = "S" as const;
-const N = "N" as const;
+type AttributeType = "S" | "N";
+
+// Key schema and attribute definitions of a table keyed by (hash[, range]).
+function keyed(hash: [string, AttributeType], range?: [string, AttributeType]): TableSchema {
+  const keys = range ? [hash, range] : [hash];
+  return {
+    AttributeDefinitions: keys.map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    KeySchema: keys.map(([AttributeName], i) => ({ AttributeName, KeyType: i === 0 ? "HASH" : "RANGE" })),
+  };
+}
 
 export const TABLE_SCHEMAS: Record<TableKey, TableSchema> = {
-  chats: {
-    AttributeDefinitions: [{ AttributeName: "chat_id", AttributeType: S }],
-    KeySchema: [{ AttributeName: "chat_id", KeyType: "HASH" }],
-  },
+  chats: keyed(["chat_id", "S"]),
   members: {
-    AttributeDefinitions: [
-      { AttributeName: "chat_id", AttributeType: S },
-      { AttributeName: "user_id", AttributeType: S },
-    ],
-    KeySchema: [
-      { AttributeName: "chat_id", KeyType: "HASH" },
-      { AttributeName: "user_id", KeyType: "RANGE" },
-    ],
+    ...keyed(["chat_id", "S"], ["user_id", "S"]),
     GlobalSecondaryIndexes: [
       {
         IndexName: MEMBERS_BY_USER_INDEX,
@@ -51,44 +49,11 @@ export const TABLE_SCHEMAS: Record<TableKey, TableSchema> = {
       },
     ],
   },
-  messages: {
-    AttributeDefinitions: [
-      { AttributeName: "chat_id", AttributeType: S },
-      { AttributeName: "seq", AttributeType: N },
-    ],
-    KeySchema: [
-      { AttributeName: "chat_id", KeyType: "HASH" },
-      { AttributeName: "seq", KeyType: "RANGE" },
-    ],
-  },
-  counters: {
-    AttributeDefinitions: [{ AttributeName: "chat_id", AttributeType: S }],
-    KeySchema: [{ AttributeName: "chat_id", KeyType: "HASH" }],
-  },
-  idempotency: {
-    AttributeDefinitions: [{ AttributeName: "pk", AttributeType: S }],
-    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-  },
-  receipts: {
-    AttributeDefinitions: [
-      { AttributeName: "chat_id", AttributeType: S },
-      { AttributeName: "user_id", AttributeType: S },
-    ],
-    KeySchema: [
-      { AttributeName: "chat_id", KeyType: "HASH" },
-      { AttributeName: "user_id", KeyType: "RANGE" },
-    ],
-  },
-  outbox: {
-    AttributeDefinitions: [
-      { AttributeName: "shard", AttributeType: S },
-      { AttributeName: "sk", AttributeType: S },
-    ],
-    KeySchema: [
-      { AttributeName: "shard", KeyType: "HASH" },
-      { AttributeName: "sk", KeyType: "RANGE" },
-    ],
-  },
+  messages: keyed(["chat_id", "S"], ["seq", "N"]),
+  counters: keyed(["chat_id", "S"]),
+  idempotency: keyed(["pk", "S"]),
+  receipts: keyed(["chat_id", "S"], ["user_id", "S"]),
+  outbox: keyed(["shard", "S"], ["sk", "S"]),
 };
 
 export const TTL_ATTRIBUTES: Partial<Record<TableKey, string>> = { idempotency: IDEMPOTENCY_TTL_ATTRIBUTE };
