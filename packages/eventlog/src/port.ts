@@ -55,6 +55,8 @@ export interface Subscription {
   assignment(): Record<string, number[]>;
   // Records not yet committed by this group across its assigned partitions.
   lag(): Promise<number>;
+  // False once the subscription stopped, or its consumer failed for good (readiness probes).
+  healthy(): boolean;
 }
 
 export interface EventLog {

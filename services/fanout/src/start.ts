@@ -17,7 +17,8 @@ export async function start(config: Config, runtime: { logger?: Logger; metrics?
     metrics,
     ready: async () => {
       await Promise.all([store.ping(), presence.ping()]);
-      return { ready: true, details: { assignment: fanout.subscription.assignment() } };
+      // A consumer that stopped for good consumes nothing: let the orchestrator restart us.
+      return { ready: fanout.subscription.healthy(), details: { consuming: fanout.subscription.healthy(), assignment: fanout.subscription.assignment() } };
     },
   });
   return {

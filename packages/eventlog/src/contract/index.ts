@@ -275,7 +275,7 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
     );
 
     it(
-      "reports lag until the records are handled, then zero",
+      "reports lag until the records are handled, then zero; healthy until stopped",
       async () => {
         const topic = await newTopic(2);
         await log().publish(topic, Array.from({ length: 10 }, (_, i) => record(`c_lag_${i % 3}`, `${i}`)));
@@ -285,9 +285,12 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
         const s = await subscribe({ groupId: uniqueName("group"), topics: [topic], fromBeginning: true }, c);
 
         await eventually("lag counts all 10 unhandled records", async () => (await s.lag()) === 10);
+        expect(s.healthy()).toBe(true);
         release();
         await eventually("all 10 records are handled", () => c.records.length >= 10);
         await eventually("lag is 0", async () => (await s.lag()) === 0);
+        await s.stop();
+        expect(s.healthy()).toBe(false);
         expectNoViolations();
       },
       TEST_TIMEOUT_MS,

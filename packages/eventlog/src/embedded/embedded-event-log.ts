@@ -54,6 +54,7 @@ export class EmbeddedEventLog implements EventLog {
       stop: () => (stopped ??= g.leave(member)),
       assignment: () => g.assignmentOf(member),
       lag: async () => g.lagOf(member),
+      healthy: () => stopped === undefined,
     };
   }
 

@@ -22,6 +22,7 @@ export async function subscribeKafka(
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, retry: CLIENT_RETRY, ...CONSUMER_TIMING });
 
   let assignment: Record<string, number[]> = {};
+  let failed = false;
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assignment = normalizeAssignment(payload.memberAssignment);
   });
@@ -31,6 +32,7 @@ export async function subscribeKafka(
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) {
+      failed = true;
       logger.error({ groupId, topics, err: payload.error }, "Kafka consumer crashed and will not restart; this subscription receives nothing more");
     }
   });
@@ -75,6 +77,7 @@ export async function subscribeKafka(
     stop: () => (stopped ??= consumer.disconnect()),
     assignment: () => structuredClone(assignment),
     lag: async () => lagOf(await admin(), groupId, assignment, fromBeginning),
+    healthy: () => !failed && stopped === undefined,
   };
 }
 
