@@ -154,20 +154,7 @@ cmd_start() {
     -inMemory -sharedDb -disableTelemetry -port "$port" >"$LOG_FILE" 2>&1 </dev/null) &
   echo $! >"$PID_FILE"
 
-  local deadline=$((SECONDS + START_TIMEOUT_S))
-  until answers "$port"; do
-    if ! running_pid >/dev/null; then
-      tail -n 40 "$LOG_FILE" >&2
-      rm -f "$PID_FILE"
-      die "DynamoDB Local exited during startup (log above)"
-    fi
-    if ((SECONDS >= deadline)); then
-      tail -n 40 "$LOG_FILE" >&2
-      cmd_stop
-      die "DynamoDB Local did not answer ListTables within ${START_TIMEOUT_S}s (log above)"
-    fi
-    sleep 0.2
-  done
+  wait_ready 0.2 answers "$port"
   cat >"$ENV_FILE" <<EOF
 CHAT_DYNAMODB_ENDPOINT=http://127.0.0.1:$port
 AWS_ACCESS_KEY_ID=local

@@ -130,19 +130,7 @@ cmd_start() {
     kafka.Kafka "$KDIR/server.properties" >"$LOG_FILE" 2>&1 </dev/null &
   echo $! >"$PID_FILE"
 
-  local deadline=$((SECONDS + START_TIMEOUT_S))
-  until broker_answers "127.0.0.1:$port"; do
-    if ! running_pid >/dev/null; then
-      tail -n 40 "$LOG_FILE" >&2
-      die "broker exited during startup (log above)"
-    fi
-    if ((SECONDS >= deadline)); then
-      tail -n 40 "$LOG_FILE" >&2
-      cmd_stop
-      die "broker did not answer within ${START_TIMEOUT_S}s (log above)"
-    fi
-    sleep 1
-  done
+  wait_ready 1 broker_answers "127.0.0.1:$port"
   echo "CHAT_KAFKA_BROKERS=127.0.0.1:$port" >"$ENV_FILE"
   log "ready: $(<"$ENV_FILE") (also in $ENV_FILE)"
 }

@@ -1,5 +1,6 @@
 # Shared by the scripts in scripts/infra. Source it after setting NAME (log prefix), PID_FILE,
-# ENV_FILE and PROCESS_PATTERN (a regex matching the server's command line).
+# ENV_FILE, LOG_FILE, START_TIMEOUT_S and PROCESS_PATTERN (a regex matching the server's
+# command line).
 
 log() { echo "$NAME: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -18,6 +19,27 @@ running_pid() {
 
 free_port() {
   node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+# Polls "$@" every $1 seconds until it succeeds. Fails with the log tail if the server exits or
+# START_TIMEOUT_S passes (stopping it then, so nothing is left behind).
+wait_ready() {
+  local interval=$1
+  shift
+  local deadline=$((SECONDS + START_TIMEOUT_S))
+  until "$@"; do
+    if ! running_pid >/dev/null; then
+      tail -n 40 "$LOG_FILE" >&2
+      rm -f "$PID_FILE"
+      die "exited during startup (log above)"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 40 "$LOG_FILE" >&2
+      cmd_stop
+      die "did not answer within ${START_TIMEOUT_S}s (log above)"
+    fi
+    sleep "$interval"
+  done
 }
 
 # TERM, wait up to $1 seconds, then KILL: never leave a server behind.
