@@ -128,31 +128,11 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
 
   const dispatch = async (c: ClientConnection, frame: ClientFrame) => {
     const kind = frame.kind.case!;
-    const v = frame.kind.value as never;
     try {
-      let answer: ServerFrame | undefined;
-      switch (frame.kind.case) {
-        case "auth":
-          throw new ChatError("invalid_argument", "already authenticated");
-        case "sendMessage":
-          answer = await deps.handlers.sendMessage(c, v);
-          break;
-        case "ack":
-          answer = await deps.handlers.ack(c, v);
-          break;
-        case "read":
-          answer = await deps.handlers.read(c, v);
-          break;
-        case "sync":
-          answer = await deps.handlers.sync(c, v);
-          break;
-        case "typing":
-          answer = await deps.handlers.typing(c, v);
-          break;
-        case "ping":
-          answer = await deps.handlers.ping(c, v);
-          break;
-      }
+      if (frame.kind.case === "auth") throw new ChatError("invalid_argument", "already authenticated");
+      // The handlers are keyed by the frame kinds they serve (see createFrameHandlers).
+      const handle = deps.handlers[kind as Exclude<typeof kind, "auth">] as (c: ClientConnection, value: unknown) => Promise<ServerFrame | undefined>;
+      const answer = await handle(c, frame.kind.value);
       deps.onFrame(kind, "ok");
       // A copy: the handler may have handed the same frame to the relay for other members.
       if (answer) c.reply({ ...answer, replyTo: frame.requestId });
