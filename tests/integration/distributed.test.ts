@@ -7,6 +7,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ChatKind, ChatMgmtService, GatewayDeliveryService, IngestService } from "@chat/proto";
 import { createRedisPresence } from "@chat/presence/redis";
 import { WsClient } from "../e2e/support/ws-client";
+import { requestWithRetry, sendWithRetry } from "../support/send-with-retry";
 import { Cluster, freePort, waitUntil, type ServiceProcess } from "./support/cluster";
 
 // Distributed mode end to end: ingest, chatmgmt, two fanout replicas (one consumer group) and
@@ -44,7 +45,7 @@ async function syncAll(c: WsClient, chatId: string): Promise<number[]> {
   const out: number[] = [];
   let after = "0";
   for (;;) {
-    const r = await c.request({ sync: { chatId, afterSeq: after, limit: 100 } });
+    const r = await requestWithRetry(c, { sync: { chatId, afterSeq: after, limit: 100 } });
     out.push(...r.syncResult.messages.map((m: { seq: string }) => Number(m.seq)));
     if (!r.syncResult.hasMore) return out;
     after = r.syncResult.nextAfterSeq;
@@ -86,7 +87,7 @@ test("users on different gateways chat; every connection gets every message once
 
   for (let i = 1; i <= 15; i++) {
     const sender = i % 3 === 0 ? bob : alice;
-    await sender.request({ sendMessage: { chatId, clientMessageId: `d-${i}`, body: `msg ${i}` } }, 10_000);
+    await sendWithRetry(sender, { chatId, clientMessageId: `d-${i}`, body: `msg ${i}` });
   }
   const all = Array.from({ length: 15 }, (_, i) => i + 1);
   for (const c of [alice, bob, carolOn1, carolOn2]) {
@@ -135,8 +136,9 @@ test("killing the fanout replica that owns a chat's partition mid-stream loses n
       await bob.messages(chatId, 9, 30_000);
       await owner.kill("SIGKILL");
     }
-    const ack = await alice.request({ sendMessage: { chatId, clientMessageId: `k-${i}`, body: `k ${i}` } }, 10_000);
-    acked.push(Number(ack.messageAck.seq));
+    // While the group rebalances, ingest may shed load: retried as a client does, same id.
+    const ack = await sendWithRetry(alice, { chatId, clientMessageId: `k-${i}`, body: `k ${i}` });
+    acked.push(Number(ack.seq));
   }
   // The surviving replica is assigned the dead one's partitions and pushes the rest.
   await waitUntil(() => seqs(bob, chatId).includes(30), 90_000, "the last message to reach bob through the surviving replica");
@@ -162,7 +164,7 @@ test("killing a gateway expires its users' routes; they resume on the other gate
   const chatId = await createGroup("alice", ["bob"]);
   const alice = await connect("alice", gw1Url);
   const bob = await connect("bob", gw2Url);
-  await alice.request({ sendMessage: { chatId, clientMessageId: "g-1", body: "before the crash" } });
+  await sendWithRetry(alice, { chatId, clientMessageId: "g-1", body: "before the crash" });
   await bob.messages(chatId, 1, 30_000);
 
   await gateway2.kill("SIGKILL");
@@ -174,11 +176,11 @@ test("killing a gateway expires its users' routes; they resume on the other gate
     await presence.close();
   }
 
-  for (let i = 2; i <= 4; i++) await alice.request({ sendMessage: { chatId, clientMessageId: `g-${i}`, body: `while bob was away ${i}` } });
+  for (let i = 2; i <= 4; i++) await sendWithRetry(alice, { chatId, clientMessageId: `g-${i}`, body: `while bob was away ${i}` });
   const bobAgain = await connect("bob", gw1Url);
-  const missed = await bobAgain.request({ sync: { chatId, afterSeq: "1" } });
+  const missed = await requestWithRetry(bobAgain, { sync: { chatId, afterSeq: "1" } });
   expect(missed.syncResult.messages.map((m: { body: string }) => m.body)).toEqual([2, 3, 4].map((i) => `while bob was away ${i}`));
-  await alice.request({ sendMessage: { chatId, clientMessageId: "g-5", body: "welcome back" } });
+  await sendWithRetry(alice, { chatId, clientMessageId: "g-5", body: "welcome back" });
   // Pushes to the new connection may include messages still in flight when bob reconnected
   // (at-least-once), but always in order, ending with the new one.
   await bobAgain.waitFor((f) => f.message?.body === "welcome back", 30_000);
