@@ -1,21 +1,10 @@
 import * as oidc from "openid-client";
 
-// Authorization Code + PKCE against the development issuer, driven headlessly: the same
-// redirects and forms a browser would follow (oidc-provider's dev interactions: login, consent),
-// with a cookie jar carried by hand.
-export async function loginWithPkce(issuer: string, user: string, redirectUri = "http://127.0.0.1:8765/callback"): Promise<oidc.TokenEndpointResponse> {
-  const config = await oidc.discovery(new URL(issuer), "chat-cli", undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const authUrl = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: redirectUri,
-    scope: "openid profile",
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: "S256",
-    state,
-    resource: "urn:chat:api",
-  });
-
+// Plays the browser in an Authorization Code flow against the development issuer: follows the
+// redirects, carries the cookies, and fills in the login page (pick a user name) the way a person
+// would. Returns the URL the issuer finally redirects to (the client's redirect URI with `code`
+// and `state`, or `error`), without requesting it.
+export async function browseLogin(authUrl: string, user: string, isRedirectUri: (url: URL) => boolean): Promise<URL> {
   const jar = new Map<string, string>();
   const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
   const remember = (res: Response) => {
@@ -33,22 +22,39 @@ export async function loginWithPkce(issuer: string, user: string, redirectUri = 
   const submit = (url: string, form: Record<string, string>) =>
     go(url, { method: "POST", body: new URLSearchParams(form).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
 
-  let res = await go(authUrl.href);
+  let res = await go(authUrl);
+  let at = authUrl;
   for (let step = 0; step < 10; step++) {
     const location = res.headers.get("location");
     if (!location) throw new Error(`login flow stopped at ${res.status}: ${(await res.text()).slice(0, 300)}`);
-    const next = new URL(location, issuer);
-    if (next.href.startsWith(redirectUri)) {
-      return oidc.authorizationCodeGrant(config, next, { pkceCodeVerifier: verifier, expectedState: state });
-    }
+    const next = new URL(location, at);
+    if (isRedirectUri(next)) return next;
+    at = next.href;
     if (next.pathname.startsWith("/interaction/")) {
       const page = await go(next.href);
       const html = await page.text();
-      // The dev interaction page asks either for a login or for consent.
-      res = /name="login"/.test(html) ? await submit(next.href, { prompt: "login", login: user, password: "any" }) : await submit(next.href, { prompt: "consent" });
+      if (!/name="login"/.test(html)) throw new Error(`expected the login page, got ${page.status}: ${html.slice(0, 300)}`);
+      res = await submit(next.href, { prompt: "login", login: user, password: "" });
     } else {
       res = await go(next.href);
     }
   }
   throw new Error("login flow did not reach the redirect URI");
+}
+
+// Authorization Code + PKCE with openid-client as the client, browseLogin as the browser.
+export async function loginWithPkce(issuer: string, user: string, redirectUri = "http://127.0.0.1:8765/callback", clientId = "chat-cli"): Promise<oidc.TokenEndpointResponse> {
+  const config = await oidc.discovery(new URL(issuer), clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const authUrl = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: "openid profile",
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    state,
+    resource: "urn:chat:api",
+  });
+  const back = await browseLogin(authUrl.href, user, (u) => u.href.startsWith(redirectUri));
+  return oidc.authorizationCodeGrant(config, back, { pkceCodeVerifier: verifier, expectedState: state });
 }

@@ -2,15 +2,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { importJWK, SignJWT } from "jose";
 import Provider from "oidc-provider";
+import { DEV_CLIENTS, DEV_RESOURCE, devClients, originAllowed } from "./clients";
 import { loadOrCreateSigningKey } from "./keys";
+import { createLoginInteraction, USER_NAME } from "./login-page";
 
 export interface DevIssuerOptions {
   host: string;
   port: number; // 0 = ephemeral
   audience: string;
   keyPath?: string;
-  // Redirect URIs of the public PKCE clients (CLI and web demo).
-  redirectUris?: string[];
+  // Extra exact redirect URIs for the web page on a non-loopback host (loopback ones, any port,
+  // are always registered: see clients.ts).
+  webRedirectUris?: string[];
 }
 
 export interface DevIssuer {
@@ -21,12 +24,9 @@ export interface DevIssuer {
   close(): Promise<void>;
 }
 
-export const DEV_RESOURCE = "urn:chat:api";
-export const DEV_CLIENTS = { cli: "chat-cli", web: "chat-web" } as const;
-
 // A real OpenID Connect issuer (oidc-provider) for all-in-one mode and tests: discovery, JWKS,
 // Authorization Code + PKCE for the public clients, access tokens as JWTs for the chat API.
-// Development only: any user name logs in (oidc-provider's dev interactions), and POST
+// Development only: any user name logs in (the login page in login-page.ts), and POST
 // /dev/token {"sub": "..."} hands out a token without a browser.
 export async function startDevIssuer(opts: DevIssuerOptions): Promise<DevIssuer> {
   const jwk = await loadOrCreateSigningKey(opts.keyPath);
@@ -34,18 +34,18 @@ export async function startDevIssuer(opts: DevIssuerOptions): Promise<DevIssuer>
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
   const { port } = server.address() as AddressInfo;
   const issuer = `http://${opts.host}:${port}`;
-  const redirectUris = opts.redirectUris ?? ["http://127.0.0.1:8765/callback", "http://localhost:8765/callback"];
 
   const provider = new Provider(issuer, {
     jwks: { keys: [jwk as never] },
-    clients: [
-      { client_id: DEV_CLIENTS.cli, token_endpoint_auth_method: "none", redirect_uris: redirectUris, grant_types: ["authorization_code", "refresh_token"], response_types: ["code"] },
-      { client_id: DEV_CLIENTS.web, token_endpoint_auth_method: "none", redirect_uris: redirectUris, grant_types: ["authorization_code"], response_types: ["code"] },
-    ],
+    clients: devClients(opts.webRedirectUris),
     pkce: { required: () => true },
+    clientBasedCORS: (_ctx, origin, client) => originAllowed(origin, client.redirectUris ?? []),
+    // A refresh token for every code grant of a client allowed to refresh, without the
+    // offline_access + prompt=consent ceremony: the CLI refreshes on use, the page on expiry.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, preferred_username: sub }) }),
     features: {
-      devInteractions: { enabled: true },
+      devInteractions: { enabled: false },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => DEV_RESOURCE,
@@ -59,7 +59,7 @@ export async function startDevIssuer(opts: DevIssuerOptions): Promise<DevIssuer>
         }),
       },
     },
-    ttl: { AccessToken: 3600, AuthorizationCode: 60, Session: 86400, Interaction: 600, Grant: 86400 },
+    ttl: { AccessToken: 3600, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 14 * 86400, Session: 86400, Interaction: 600, Grant: 14 * 86400 },
   });
   // oidc-provider logs a warning per dev feature; that is the point of this issuer.
   provider.on("server_error", () => undefined);
@@ -80,8 +80,11 @@ export async function startDevIssuer(opts: DevIssuerOptions): Promise<DevIssuer>
   };
 
   const callback = provider.callback();
+  const login = createLoginInteraction(provider);
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     if (req.url?.startsWith("/dev/token")) return void handleDevToken(req, res, mintAccessToken);
+    // oidc-provider's default interaction URL is /interaction/<uid>.
+    if (req.url?.startsWith("/interaction/")) return void login(req, res).catch(() => res.headersSent || (res.writeHead(500), res.end("login failed")));
     callback(req, res);
   });
 
@@ -91,8 +94,6 @@ export async function startDevIssuer(opts: DevIssuerOptions): Promise<DevIssuer>
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
-
-const SUB = /^[A-Za-z0-9_\-.:@]{1,128}$/;
 
 async function handleDevToken(req: IncomingMessage, res: ServerResponse, mint: DevIssuer["mintAccessToken"]): Promise<void> {
   const send = (status: number, body: unknown) => {
@@ -111,6 +112,6 @@ async function handleDevToken(req: IncomingMessage, res: ServerResponse, mint: D
   } catch {
     return send(400, { code: "invalid_argument", message: 'body must be JSON like {"sub":"alice"}' });
   }
-  if (typeof sub !== "string" || !SUB.test(sub)) return send(400, { code: "invalid_argument", message: "sub must match [A-Za-z0-9_-.:@]{1,128}" });
+  if (typeof sub !== "string" || !USER_NAME.test(sub)) return send(400, { code: "invalid_argument", message: "sub must match [A-Za-z0-9_-.:@]{1,128}" });
   send(200, { access_token: await mint(sub), token_type: "Bearer", expires_in: 3600 });
 }

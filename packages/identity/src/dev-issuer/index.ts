@@ -1,1 +1,2 @@
-export { startDevIssuer, DEV_CLIENTS, DEV_RESOURCE, type DevIssuer, type DevIssuerOptions } from "./dev-issuer";
+export { startDevIssuer, type DevIssuer, type DevIssuerOptions } from "./dev-issuer";
+export { DEV_CLIENTS, DEV_RESOURCE, WEB_APP_PATH } from "./clients";
