@@ -20,6 +20,8 @@ export default {
       testPathIgnorePatterns: ["/node_modules/", "/test/integration/"],
     },
     { ...base, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"] },
+    // Needs `make bundle` first (make test-deploy does it): dist/*.mjs are run for real.
+    { ...base, displayName: "deploy", testMatch: ["<rootDir>/tests/deploy/**/*.test.ts"] },
     { ...base, displayName: "integration", testMatch: ["<rootDir>/packages/*/test/integration/**/*.test.ts", "<rootDir>/tests/integration/**/*.test.ts"] },
   ],
 };

@@ -14,6 +14,9 @@ export interface DevIssuerOptions {
   // Extra exact redirect URIs for the web page on a non-loopback host (loopback ones, any port,
   // are always registered: see clients.ts).
   webRedirectUris?: string[];
+  // Public issuer URL when it differs from the bound address (a container bound to 0.0.0.0 and
+  // reached as http://dev-issuer:4400). Default: http://host:port.
+  issuerUrl?: string;
 }
 
 export interface DevIssuer {
@@ -33,7 +36,7 @@ export async function startDevIssuer(opts: DevIssuerOptions): Promise<DevIssuer>
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
   const { port } = server.address() as AddressInfo;
-  const issuer = `http://${opts.host}:${port}`;
+  const issuer = opts.issuerUrl?.replace(/\/+$/, "") ?? `http://${opts.host}:${port}`;
 
   const provider = new Provider(issuer, {
     jwks: { keys: [jwk as never] },

@@ -1,0 +1,45 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface Running {
+  child: ChildProcess;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+// A child process whose output is kept for the failure message.
+export function run(command: string, args: string[], opts: { cwd: string; env: Record<string, string | undefined> }): Running {
+  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+  const output: string[] = [];
+  child.stdout!.on("data", (d) => output.push(String(d)));
+  child.stderr!.on("data", (d) => output.push(String(d)));
+  const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
+  return { child, output, exited };
+}
+
+// Runs to completion and returns exit code and output.
+export async function runToEnd(command: string, args: string[], opts: { cwd: string; env: Record<string, string | undefined> }): Promise<{ code: number | null; output: string }> {
+  const r = run(command, args, opts);
+  const code = await r.exited;
+  return { code, output: r.output.join("") };
+}

@@ -1,0 +1,4 @@
+import { resolve } from "node:path";
+
+export const ROOT = resolve(import.meta.dirname, "../../..");
+export const repoPath = (...parts: string[]) => resolve(ROOT, ...parts);
