@@ -27,7 +27,7 @@ dev: proto
 
 ## test: lint + typecheck + unit, contract, e2e suites, then the integration suites on real
 ## Kafka, DynamoDB Local and Redis started (and stopped) by scripts/with-infra.sh
-test: lint typecheck test-unit test-e2e test-deploy test-integration
+test: lint typecheck proto-breaking test-unit test-e2e test-deploy test-integration
 
 # Each suite also writes jest's JSON report to .test-results/ (.ci/run prints the totals).
 test-unit: proto
@@ -53,8 +53,9 @@ lint: proto
 typecheck: proto
 	$(PNPM) run typecheck
 
+## proto-breaking: buf breaking (FILE rule, proto/buf.yaml) against main, or origin/main on a fresh clone
 proto-breaking: proto
-	cd proto && ../$(BUF) breaking --against '../.git#branch=main,subdir=proto'
+	bash scripts/proto-breaking.sh
 
 ## build: type-check, then bundle every deployable into dist/*.mjs (runnable with plain node)
 ## and ask each bundle for its --version
@@ -76,6 +77,7 @@ docker:
 ## behind TLS on https://localhost:8443); down also deletes its volumes
 up:
 	@bash scripts/require-docker.sh up
+	bash scripts/tls/self-signed.sh .data/tls
 	docker compose up --detach --build --wait
 
 down:
