@@ -1,9 +1,10 @@
 import { partitionFor } from "@chat/domain";
-import { Kafka, Partitioners, logLevel, type Admin, type Producer } from "kafkajs";
+import { Kafka, logLevel, type Admin, type Producer } from "kafkajs";
 import type { EventLog, PublishRecord, SubscribeOptions, Subscription, TopicSpec } from "../port";
 import { kafkajsLogCreator, stderrLogger, type EventLogLogger } from "./logging";
 import { toKafkaMessage } from "./records";
-import { CLIENT_RETRY, PRODUCER_RETRY } from "./settings";
+import { PRODUCE_ACKS, producerConfig } from "./producer-config";
+import { CLIENT_RETRY } from "./settings";
 import { subscribeKafka } from "./subscription";
 
 export interface KafkaEventLogOptions {
@@ -58,7 +59,7 @@ class KafkaEventLog implements EventLog {
     const messages = records.map((r) => toKafkaMessage(r, partitionFor(r.key, partitions)));
     const producer = this.getProducer();
     try {
-      await (await producer).send({ topic, acks: -1, messages });
+      await (await producer).send({ topic, acks: PRODUCE_ACKS, messages });
     } catch (err) {
       this.discardProducer(producer, err);
       throw err;
@@ -117,16 +118,7 @@ class KafkaEventLog implements EventLog {
 
   private getProducer(): Promise<Producer> {
     if (!this.producer) {
-      const producer = this.kafka.producer({
-        idempotent: true,
-        // kafkajs guarantees ordering with idempotence only with one request in flight.
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        // Java-compatible murmur2; publish() passes explicit partitions, but a record without
-        // one must still land where partitionFor says.
-        createPartitioner: Partitioners.DefaultPartitioner,
-        retry: PRODUCER_RETRY,
-      });
+      const producer = this.kafka.producer(producerConfig());
       this.producer = producer.connect().then(() => producer);
     }
     return this.producer;

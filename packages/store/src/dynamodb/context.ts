@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { DynamoDBClient, TransactWriteItemsCommand, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
 import pRetry from "p-retry";
 import { isTransactionConflict, translateError } from "./errors";
+import { DEFAULT_HTTP_TIMEOUTS, httpHandlerOptions, type DynamoHttpTimeouts } from "./http";
 import { tableNames, type TableNames } from "./tables";
 
 // pino-compatible subset, so services pass their logger straight in.
@@ -18,6 +19,9 @@ export interface DynamoStoreOptions {
   logger?: StoreLogger;
   // Attempts per request in the SDK's retry strategy (throttling, 5xx, network errors).
   maxAttempts?: number;
+  // Per HTTP request (each attempt); the defaults keep a whole store call inside the
+  // hole-finality bound of docs/data-model.md.
+  timeouts?: DynamoHttpTimeouts;
 }
 
 // What every repository module needs: the client, the table names and the transaction helper.
@@ -37,7 +41,7 @@ export function createContext(opts: DynamoStoreOptions): DynamoContext {
     maxAttempts: opts.maxAttempts ?? 5,
     retryMode: "standard",
     // Fail over to a retry quickly instead of hanging past the gateway's 5 s ingest deadline.
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+    requestHandler: httpHandlerOptions(opts.timeouts ?? DEFAULT_HTTP_TIMEOUTS),
   });
   return {
     client,
