@@ -5,7 +5,7 @@ PNPM ?= npx --yes pnpm@10.20.0
 BUF := node_modules/.bin/buf
 STAMP := node_modules/.install-stamp
 
-.PHONY: bootstrap dev test test-unit test-e2e test-integration test-deploy proto lint typecheck proto-breaking infra-up infra-down clean build bundle docker up down
+.PHONY: bootstrap dev test test-unit test-e2e test-integration test-faults reliability-doc test-deploy proto lint typecheck proto-breaking infra-up infra-down clean build bundle docker up down
 
 $(STAMP): package.json pnpm-lock.yaml $(wildcard packages/*/package.json services/*/package.json)
 	$(PNPM) install --frozen-lockfile
@@ -26,8 +26,9 @@ dev: proto
 	$(PNPM) run dev
 
 ## test: lint + typecheck + unit, contract, e2e suites, then the integration suites on real
-## Kafka, DynamoDB Local and Redis started (and stopped) by scripts/with-infra.sh
-test: lint typecheck proto-breaking test-unit test-e2e test-deploy test-integration
+## Kafka, DynamoDB Local and Redis started (and stopped) by scripts/with-infra.sh, then the
+## fault-injection suite on servers of its own
+test: lint typecheck proto-breaking test-unit test-e2e test-deploy test-integration test-faults
 
 # Each suite also writes jest's JSON report to .test-results/ (.ci/run prints the totals).
 test-unit: proto
@@ -47,6 +48,18 @@ test-deploy: bundle
 test-integration: proto
 	@mkdir -p .test-results
 	bash scripts/with-infra.sh $(PNPM) test --selectProjects integration --json --outputFile=.test-results/integration.json
+
+## test-faults: the distributed deployment under load through seven faults (docs/reliability.md).
+## It stops and restarts its own Kafka, DynamoDB Local and Redis; bounded to 10 minutes in all.
+## FAULTS_ONLY=name,... picks scenarios. Reports: .test-results/faults/*.json.
+test-faults: proto
+	@mkdir -p .test-results
+	rm -rf .test-results/faults
+	timeout -k 30 600 bash scripts/with-infra.sh $(PNPM) test --selectProjects faults --json --outputFile=.test-results/faults.json
+
+## reliability-doc: the results table of docs/reliability.md from the last test-faults run
+reliability-doc: $(STAMP)
+	node --import tsx tests/integration/faults/reliability-doc.ts
 
 lint: proto
 

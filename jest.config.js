@@ -22,6 +22,13 @@ export default {
     { ...base, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"] },
     // Needs `make bundle` first (make test-deploy does it): dist/*.mjs are run for real.
     { ...base, displayName: "deploy", testMatch: ["<rootDir>/tests/deploy/**/*.test.ts"] },
-    { ...base, displayName: "integration", testMatch: ["<rootDir>/packages/*/test/integration/**/*.test.ts", "<rootDir>/tests/integration/**/*.test.ts"] },
+    {
+      ...base,
+      displayName: "integration",
+      testMatch: ["<rootDir>/packages/*/test/integration/**/*.test.ts", "<rootDir>/tests/integration/**/*.test.ts"],
+      // The fault suite stops and restarts the servers: it runs alone (make test-faults).
+      testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/integration/faults/"],
+    },
+    { ...base, displayName: "faults", testMatch: ["<rootDir>/tests/integration/faults/**/*.test.ts"] },
   ],
 };

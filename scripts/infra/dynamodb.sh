@@ -9,6 +9,8 @@
 #   scripts/infra/dynamodb.sh stop      stop it (its data lives in memory and goes with it); the log
 #                                       stays for a post-mortem until the next start
 #   scripts/infra/dynamodb.sh status    print the endpoint; exit 3 if not running
+#   scripts/infra/dynamodb.sh pause     freeze it (SIGSTOP): connections stay open, nothing answers
+#   scripts/infra/dynamodb.sh resume    let a paused instance run again (SIGCONT); data intact
 #
 # Environment:
 #   CHAT_INFRA_CACHE          compiled launcher (default ~/.cache/chat-infra; outside the work tree)
@@ -169,4 +171,17 @@ cmd_stop() {
   rm -f "$PID_FILE" "$ENV_FILE"
 }
 
-dispatch "$@"
+# A frozen server, as a stalled database looks to its clients (accepted connections, no answers),
+# for the fault-injection suite.
+cmd_signal() {
+  local pid
+  pid=$(running_pid) || die "not running"
+  kill "-$1" "$pid"
+  log "sent SIG$1 to pid $pid"
+}
+
+case "${1:-}" in
+  pause) cmd_signal STOP ;;
+  resume) cmd_signal CONT ;;
+  *) dispatch "$@" ;;
+esac

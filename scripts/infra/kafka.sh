@@ -8,6 +8,10 @@
 #                                    write $CHAT_INFRA_RUN/kafka.env (CHAT_KAFKA_BROKERS=127.0.0.1:<port>)
 #   scripts/infra/kafka.sh stop      stop the broker and delete its data
 #   scripts/infra/kafka.sh status    print the broker address; exit 3 if not running
+#   scripts/infra/kafka.sh suspend   stop the broker (controlled shutdown) but KEEP its config, data
+#                                    and kafka.env: a broker outage for fault-injection tests
+#   scripts/infra/kafka.sh resume    start a suspended broker again on the same ports with the same
+#                                    data dir (KRaft metadata, topics, committed offsets survive)
 #
 # Environment:
 #   CHAT_INFRA_CACHE  downloaded jars (default ~/.cache/chat-infra; kept outside the work tree)
@@ -141,4 +145,33 @@ cmd_stop() {
   rm -rf "$KDIR" "$ENV_FILE"
 }
 
-dispatch "$@"
+# The broker of a suspended run: config and data kept, no process.
+cmd_suspend() {
+  [[ -f $KDIR/server.properties ]] || die "no broker was started under $KDIR"
+  stop_running 30
+}
+
+cmd_resume() {
+  local pid
+  if pid=$(running_pid); then
+    log "already running (pid $pid)"
+    return 0
+  fi
+  [[ -f $KDIR/server.properties && -f $ENV_FILE ]] || die "nothing to resume under $KDIR (start it first)"
+  local address
+  address=$(sed -n 's/^CHAT_KAFKA_BROKERS=//p' "$ENV_FILE")
+  log "resuming on $address with the data in $KDIR/data"
+  # Appended, so the log of the first run stays for a post-mortem.
+  nohup java -Xmx512m -Xms256m -cp "$LIBS/*" \
+    -Dlog4j.configuration="file:$KDIR/log4j.properties" \
+    kafka.Kafka "$KDIR/server.properties" >>"$LOG_FILE" 2>&1 </dev/null &
+  echo $! >"$PID_FILE"
+  wait_ready 0.5 broker_answers "$address"
+  log "resumed: $address"
+}
+
+case "${1:-}" in
+  suspend) cmd_suspend ;;
+  resume) cmd_resume ;;
+  *) dispatch "$@" ;;
+esac

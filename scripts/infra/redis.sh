@@ -5,6 +5,9 @@
 #
 # start writes ${CHAT_INFRA_RUN}/redis.env (CHAT_REDIS_URL=...) for up.sh / with-infra.sh.
 # REDIS_PORT picks the port (default: a free one); REDIS_START_TIMEOUT the health wait in seconds.
+#
+#   scripts/infra/redis.sh restart      stop and start again on the SAME port; Redis runs without
+#                                       persistence, so every key is lost (as a failed-over cache).
 set -euo pipefail
 
 RUN_DIR="${CHAT_INFRA_RUN:-${CHAT_INFRA_CACHE:-$HOME/.cache/chat-infra}/run}"
@@ -98,5 +101,11 @@ case "${1:-}" in
   start) start ;;
   stop) stop_redis; log "stopped" ;;
   status) status ;;
-  *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
+  restart)
+    [ -s "$PORT_FILE" ] || { log "not running; nothing to restart"; exit 1; }
+    port="$(cat "$PORT_FILE")"
+    stop_redis
+    REDIS_PORT="$port" start
+    ;;
+  *) echo "usage: $0 install|start|stop|status|restart" >&2; exit 2 ;;
 esac
