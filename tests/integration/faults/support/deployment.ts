@@ -57,6 +57,22 @@ export class Deployment {
     return p;
   }
 
+  // Output of every process (this run's and earlier incarnations) from the given offsets on;
+  // call with no argument to get the current offsets.
+  outputMark(): Map<ServiceProcess, number> {
+    return new Map(this.cluster.processes.map((p) => [p, p.output.length]));
+  }
+
+  outputSince(mark: Map<ServiceProcess, number>): string {
+    return this.cluster.processes
+      .map((p) => {
+        const lines = p.output.slice(mark.get(p) ?? 0).join("");
+        return lines ? `===== ${p.name} (pid ${p.child.pid})\n${lines}` : "";
+      })
+      .filter(Boolean)
+      .join("\n");
+  }
+
   process(role: Role): ServiceProcess {
     return this.live.get(role)!;
   }

@@ -19,6 +19,8 @@ export interface ScenarioReport {
   startedAt: string;
   // Length of the fault (first injection to its end), and of the load run in total.
   faultMs: number;
+  // The injection's steps, with their time from the fault's start.
+  faultSteps: string[];
   durationMs: number;
   sent: number;
   acked: number;
@@ -53,12 +55,19 @@ export function writeReport(r: ScenarioReport): void {
   writeFileSync(resolve(REPORT_DIR, `${r.scenario}.json`), JSON.stringify(r, null, 2));
 }
 
+// The services' output during a scenario (warnings and errors at CHAT_LOG_LEVEL=warn), for a
+// post-mortem next to the JSON report.
+export function writeServiceLog(scenario: string, text: string): void {
+  mkdirSync(REPORT_DIR, { recursive: true });
+  writeFileSync(resolve(REPORT_DIR, `${scenario}.log`), text);
+}
+
 export function formatReport(r: ScenarioReport): string {
   const errors = Object.entries(r.errors).map(([k, n]) => `${k}=${n}`).join(" ") || "none";
   const ttr = r.timeToRecoverMs === null ? `NOT within ${RECOVERY_BOUND_MS / 1000} s` : `${(r.timeToRecoverMs / 1000).toFixed(1)} s${r.withinGoal ? "" : " (over the 5 s goal)"}`;
   return (
     `[faults] ${r.scenario}: sent ${r.sent}, acked ${r.acked}, gave up ${r.gaveUp}, delivered live ${r.deliveredLive}, ` +
-    `recovered by sync ${r.recoveredBySync}, holes ${r.holes}, errors ${errors}, fault ${(r.faultMs / 1000).toFixed(1)} s, ` +
+    `recovered by sync ${r.recoveredBySync}, holes ${r.holes}, errors ${errors}, fault ${(r.faultMs / 1000).toFixed(1)} s${r.faultSteps.length ? ` (${r.faultSteps.join(", ")})` : ""}, ` +
     `time to recover ${ttr}, violations ${r.violations.length}\n`
   );
 }

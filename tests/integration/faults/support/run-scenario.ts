@@ -2,7 +2,7 @@ import { waitUntil } from "../../support/cluster";
 import { checkChats } from "./checks";
 import type { Deployment } from "./deployment";
 import { Load, type LoadShape } from "./load";
-import { machine, RECOVERY_BOUND_MS, RECOVERY_GOAL_MS, type ScenarioReport } from "./report";
+import { machine, writeServiceLog, RECOVERY_BOUND_MS, RECOVERY_GOAL_MS, type ScenarioReport } from "./report";
 import type { Scenario } from "./scenarios";
 
 // One scenario: steady load, the fault, recovery, then the checks over every chat. Never
@@ -11,12 +11,14 @@ import type { Scenario } from "./scenarios";
 export async function runScenario(dep: Deployment, scenario: Scenario, shape: LoadShape): Promise<ScenarioReport> {
   const restartedBefore = await dep.prepare(90_000);
   const startedAt = Date.now();
+  const outputMark = dep.outputMark();
   const load = new Load(dep, scenario.name, shape);
   await load.setup();
   const violations: string[] = [];
   let timeToRecoverMs: number | null = null;
   let faultStart = 0;
   let faultEnd = 0;
+  const steps: string[] = [];
   try {
     load.start();
     // Steady state: live delivery in every chat, a few sends per user acknowledged.
@@ -24,7 +26,7 @@ export async function runScenario(dep: Deployment, scenario: Scenario, shape: Lo
     await waitUntil(() => load.liveDeliveryBackAt(warm) !== undefined && load.acked().length >= 2 * shape.users, 60_000, "steady live delivery before the fault");
 
     faultStart = Date.now();
-    faultEnd = await scenario.inject(dep);
+    faultEnd = await scenario.inject(dep, (step) => steps.push(`${step} +${((Date.now() - faultStart) / 1000).toFixed(1)} s`));
     try {
       await waitUntil(() => load.liveDeliveryBackAt(faultEnd) !== undefined, RECOVERY_BOUND_MS, "live delivery after the fault");
       timeToRecoverMs = load.liveDeliveryBackAt(faultEnd)! - faultEnd;
@@ -54,12 +56,14 @@ export async function runScenario(dep: Deployment, scenario: Scenario, shape: Lo
   await Promise.all(load.clients.map((c) => c.syncAllFromStart()));
   const result = await checkChats(load, dep.store);
   await load.close();
+  writeServiceLog(scenario.name, dep.outputSince(outputMark));
   return {
     scenario: scenario.name,
     title: scenario.title,
     load: shape,
     startedAt: new Date(startedAt).toISOString(),
     faultMs: faultEnd - faultStart,
+    faultSteps: steps,
     durationMs: Date.now() - startedAt,
     sent: result.sent,
     acked: result.acked,

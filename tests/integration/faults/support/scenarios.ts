@@ -9,16 +9,19 @@ export interface Scenario {
   // Injects the fault and undoes it; resolves with the moment the fault ended: the killed
   // process restarted and ready, the server back and answering, or — for a process killed for
   // good — the kill itself (the rest of the deployment must heal around it).
-  inject(dep: Deployment): Promise<number>;
+  // `mark` records when a step of the injection finished (reported in ms from the fault's start).
+  inject(dep: Deployment, mark: (step: string) => void): Promise<number>;
 }
 
 export const SCENARIOS: Scenario[] = [
   {
     name: "ingest-kill-restart",
     title: "kill -9 ingest, start it again",
-    async inject(dep) {
+    async inject(dep, mark) {
       await dep.kill("ingest", "SIGKILL");
+      mark("killed");
       await dep.spawn("ingest");
+      mark("restarted and ready");
       return Date.now();
     },
   },
@@ -51,20 +54,23 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "redis-restart",
     title: "restart Redis on the same port (no persistence: every key lost)",
-    async inject() {
+    async inject(_dep, mark) {
       await infra("redis", "restart");
+      mark("answering again");
       return Date.now();
     },
   },
   {
     name: "dynamodb-pause",
     title: "pause DynamoDB Local for 5 s (SIGSTOP, SIGCONT)",
-    async inject() {
+    async inject(_dep, mark) {
       await infra("dynamodb", "pause");
+      mark("stopped");
       try {
         await sleep(5000); // the fault's length, not a wait for the pipeline
       } finally {
         await infra("dynamodb", "resume");
+        mark("continued");
       }
       return Date.now();
     },
@@ -72,12 +78,15 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "kafka-stop",
     title: "stop Kafka for 10 s, start it on the same port and data dir",
-    async inject() {
+    async inject(_dep, mark) {
       await infra("kafka", "suspend");
+      mark("broker stopped");
       try {
         await sleep(10_000); // the fault's length
       } finally {
+        mark("restarting");
         await infra("kafka", "resume");
+        mark("broker answering");
       }
       return Date.now();
     },
