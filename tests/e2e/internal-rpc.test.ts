@@ -62,3 +62,16 @@ test("with the service credential the call reaches the handler (and its own chec
   // Past authentication: the chat does not exist for alice.
   expect((err as ConnectError).code).toBe(Code.NotFound);
 });
+
+test.each([
+  ["empty", ""],
+  ["a path", "../x"],
+  ["a NUL", "a\u0000b"],
+  ["300 characters", "a".repeat(300)],
+  ["a space", "alice bob"],
+])("PersistMessage with a valid credential but %s sender_id is invalid_argument", async (_n, senderId) => {
+  const client = createClient(IngestService, createGrpcTransport({ baseUrl: ingest.address, interceptors: [serviceCredentialClient(secret)] }));
+  const err = await client.persistMessage({ chatId: "c1", senderId, clientMessageId: "m", body: "x" }).catch((e) => ConnectError.from(e));
+  expect((err as ConnectError).code).toBe(Code.InvalidArgument);
+  expect((err as ConnectError).metadata.get("chat-error-code")).toBe("invalid_argument");
+});

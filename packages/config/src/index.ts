@@ -1,2 +1,2 @@
-export { loadConfig, ConfigError } from "./load";
+export { loadConfig, ConfigError, type LoadOptions } from "./load";
 export type { Config } from "./types";

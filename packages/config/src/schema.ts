@@ -10,7 +10,9 @@ const list = z.string().transform((s) => s.split(",").map((x) => x.trim()).filte
 export const envSchema = z
   .object({
     CHAT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    CHAT_SERVICE_SECRET: z.string().min(16).default("dev-service-secret-change-me"),
+    // No compiled default: standalone services refuse to start without it (see loadConfig);
+    // the all-in-one process generates one per run, since nothing outside it calls in.
+    CHAT_SERVICE_SECRET: z.string().min(16).optional(),
 
     CHAT_EVENTLOG: z.enum(["embedded", "kafka"]).default("embedded"),
     CHAT_KAFKA_BROKERS: list.default(["127.0.0.1:9092"]),

@@ -32,10 +32,10 @@ export interface Config {
   };
 }
 
-export function toConfig(e: Env): Config {
+export function toConfig(e: Env, serviceSecret: string): Config {
   return {
     logLevel: e.CHAT_LOG_LEVEL,
-    serviceSecret: e.CHAT_SERVICE_SECRET,
+    serviceSecret,
     host: e.CHAT_HOST,
     eventLog: e.CHAT_EVENTLOG === "kafka" ? { kind: "kafka", brokers: e.CHAT_KAFKA_BROKERS, clientId: e.CHAT_KAFKA_CLIENT_ID } : { kind: "embedded" },
     store: {

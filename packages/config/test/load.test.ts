@@ -162,6 +162,34 @@ describe("loadConfig", () => {
     expect(c.limits).toMatchObject({ maxBodyBytes: 1024, sendsPerSecond: 3, sendBurst: 6 });
   });
 
+  describe("service secret and bind address (issue 10 item 6)", () => {
+    it.each(["gateway", "ingest", "fanout", "chatmgmt"])("a standalone %s refuses to start without CHAT_SERVICE_SECRET", (service) => {
+      const problems = problemsOf(() => loadConfig({}, {}, { standalone: service }));
+      expect(problems).toEqual([expect.stringMatching(/^CHAT_SERVICE_SECRET: required/)]);
+    });
+
+    it("has no compiled default secret: the old public default is not special", () => {
+      const a = loadConfig({});
+      const b = loadConfig({});
+      expect(a.serviceSecret).not.toBe("dev-service-secret-change-me");
+      // All-in-one: a fresh random secret per process.
+      expect(a.serviceSecret.length).toBeGreaterThanOrEqual(32);
+      expect(a.serviceSecret).not.toBe(b.serviceSecret);
+    });
+
+    it("a standalone service takes the configured secret", () => {
+      expect(loadConfig({ CHAT_SERVICE_SECRET: "s".repeat(16) }, {}, { standalone: "ingest" }).serviceSecret).toBe("s".repeat(16));
+    });
+
+    it.each(["0.0.0.0", "::", "[::]"])("a standalone gateway bound to %s needs CHAT_GATEWAY_ADVERTISED_ADDRESS", (host) => {
+      const env = { CHAT_SERVICE_SECRET: "s".repeat(16), CHAT_HOST: host };
+      expect(problemsOf(() => loadConfig(env, {}, { standalone: "gateway" }))).toEqual([expect.stringMatching(/^CHAT_GATEWAY_ADVERTISED_ADDRESS: /)]);
+      expect(loadConfig({ ...env, CHAT_GATEWAY_ADVERTISED_ADDRESS: "http://gw-1:9081" }, {}, { standalone: "gateway" }).gateway.advertisedAddress).toBe("http://gw-1:9081");
+      // Other services are dialled through configured addresses, not through their bind address.
+      expect(() => loadConfig(env, {}, { standalone: "ingest" })).not.toThrow();
+    });
+  });
+
   it("rejects a too-short service secret", () => {
     expect(problemsOf(() => loadConfig({ CHAT_SERVICE_SECRET: "short" }))[0]).toMatch(/^CHAT_SERVICE_SECRET: /);
   });

@@ -5,13 +5,16 @@ const GRPC_CODE: Record<ErrorCode, Code> = {
   invalid_argument: Code.InvalidArgument,
   malformed_frame: Code.InvalidArgument,
   unknown_frame: Code.InvalidArgument,
-  message_too_large: Code.InvalidArgument,
+  // gRPC's own convention for a message above the receiver's size limit.
+  message_too_large: Code.ResourceExhausted,
   unauthenticated: Code.Unauthenticated,
   token_expired: Code.Unauthenticated,
   permission_denied: Code.PermissionDenied,
   not_found: Code.NotFound,
   already_exists: Code.AlreadyExists,
   conflict: Code.Aborted,
+  failed_precondition: Code.FailedPrecondition,
+  quota_exceeded: Code.ResourceExhausted,
   rate_limited: Code.ResourceExhausted,
   unavailable: Code.Unavailable,
   deadline_exceeded: Code.DeadlineExceeded,
@@ -29,19 +32,29 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   already_exists: 409,
   conflict: 409,
+  failed_precondition: 409,
+  // RESOURCE_EXHAUSTED's HTTP status (google.rpc mapping); sent without Retry-After.
+  quota_exceeded: 429,
   rate_limited: 429,
   unavailable: 503,
   deadline_exceeded: 504,
   internal: 500,
 };
 
+// Only for errors that carry no chat-error-code trailer: those never came from our handlers
+// (every ChatError travels with its code, see toConnectError), so they were raised by the
+// transport or by a peer we do not control. connect-node reports a reset connection or a
+// destroyed stream as Aborted and a peer-cancelled stream as Canceled: for a caller that is
+// "the server went away mid-call", i.e. unavailable (retry), never a domain conflict.
 const FROM_GRPC: Partial<Record<Code, ErrorCode>> = {
   [Code.InvalidArgument]: "invalid_argument",
   [Code.Unauthenticated]: "unauthenticated",
   [Code.PermissionDenied]: "permission_denied",
   [Code.NotFound]: "not_found",
   [Code.AlreadyExists]: "already_exists",
-  [Code.Aborted]: "conflict",
+  [Code.Aborted]: "unavailable",
+  [Code.Canceled]: "unavailable",
+  [Code.FailedPrecondition]: "failed_precondition",
   [Code.ResourceExhausted]: "rate_limited",
   [Code.Unavailable]: "unavailable",
   [Code.DeadlineExceeded]: "deadline_exceeded",
@@ -67,9 +80,25 @@ export function fromConnectError(e: unknown): ChatError {
   if (e instanceof ChatError) return e;
   const ce = ConnectError.from(e);
   const named = ce.metadata.get(ERROR_CODE_TRAILER);
-  const code: ErrorCode = named && (ERROR_CODES as readonly string[]).includes(named) ? (named as ErrorCode) : (FROM_GRPC[ce.code] ?? "internal");
+  const code: ErrorCode =
+    named && (ERROR_CODES as readonly string[]).includes(named) ? (named as ErrorCode) : brokenConnection(ce) ? "unavailable" : (FROM_GRPC[ce.code] ?? "internal");
   const retry = ce.metadata.get(RETRY_AFTER_TRAILER);
   return new ChatError(code, ce.rawMessage, { retryAfterMs: retry ? Number(retry) : undefined, details: parseDetails(ce.metadata.get(DETAILS_TRAILER)), cause: ce });
+}
+
+// Node error codes of a connection or stream that broke under the call (the peer crashed or
+// restarted). connect-node wraps some of them as Internal, which would read as a server bug.
+const TRANSPORT_FAILURES = /^(ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ERR_HTTP2_.*|ERR_STREAM_(DESTROYED|PREMATURE_CLOSE|WRITE_AFTER_END))$/;
+
+function brokenConnection(e: Error): boolean {
+  const seen = new Set<unknown>();
+  // Not `instanceof Error`: Node's own errors may come from another realm (vm contexts).
+  for (let c: unknown = e; typeof c === "object" && c !== null && !seen.has(c); c = (c as { cause?: unknown }).cause) {
+    seen.add(c);
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === "string" && TRANSPORT_FAILURES.test(code)) return true;
+  }
+  return false;
 }
 
 function parseDetails(raw: string | null): Record<string, unknown> | undefined {

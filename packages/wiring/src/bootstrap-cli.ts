@@ -21,4 +21,5 @@ await runService("bootstrap", async ({ config, logger }) => {
     await Promise.all([store.close(), eventLog.close()]);
   }
   process.exit(0);
-});
+  // Serves nothing, so it needs no service secret.
+}, {});

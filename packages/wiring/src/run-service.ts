@@ -1,4 +1,4 @@
-import { loadConfig, ConfigError, type Config } from "@chat/config";
+import { loadConfig, ConfigError, type Config, type LoadOptions } from "@chat/config";
 import { createLogger, createMetricsRegistry, type Logger, type Registry } from "@chat/observability";
 
 export interface ServiceRuntime {
@@ -9,10 +9,16 @@ export interface ServiceRuntime {
 
 // Entry point shared by every service's CLI: config loaded and validated once, one logger,
 // one metrics registry, and a graceful stop on SIGTERM/SIGINT bounded by the drain timeout.
-export async function runService(name: string, start: (rt: ServiceRuntime) => Promise<{ stop(): Promise<void> }>): Promise<void> {
+// A service started here runs on its own, so the standalone configuration rules apply (a
+// service secret must be set, ...); one-shot tools that serve nothing pass `{}`.
+export async function runService(
+  name: string,
+  start: (rt: ServiceRuntime) => Promise<{ stop(): Promise<void> }>,
+  loadOptions: LoadOptions = { standalone: name },
+): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig();
+    config = loadConfig(process.env, {}, loadOptions);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${name}: ${e.message}\n`);

@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   "not_found", // the chat does not exist or the caller is not a member
   "already_exists",
   "conflict",
+  "failed_precondition", // the request is valid but the chat's state forbids it (e.g. removing its last admin)
+  "quota_exceeded", // a configured quota (chats per user, members per chat) is full; retrying does not help
   "rate_limited",
   "unavailable", // a dependency is down; retry with the same client_message_id
   "deadline_exceeded",

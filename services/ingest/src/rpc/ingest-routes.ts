@@ -1,5 +1,5 @@
 import type { ConnectRouter } from "@connectrpc/connect";
-import { childTraceparent } from "@chat/domain";
+import { DEFAULT_LIMITS, childTraceparent, validateId } from "@chat/domain";
 import { IngestService } from "@chat/proto";
 import type { Histogram } from "@chat/observability";
 import type { MessagePersister } from "../persist/persist-message";
@@ -8,6 +8,9 @@ export function ingestRoutes(persister: MessagePersister, persistDuration: Histo
   return (router: ConnectRouter) =>
     router.service(IngestService, {
       async persistMessage(req, ctx) {
+        // The caller (a gateway) vouches for sender_id, but it still has to be an id: a
+        // malformed one would create rows no API can address (ADR-0010).
+        validateId("sender_id", req.senderId, DEFAULT_LIMITS.maxIdLength);
         const end = persistDuration.startTimer();
         try {
           const { message, duplicate } = await persister.persist(req, childTraceparent(ctx.requestHeader.get("traceparent")));
