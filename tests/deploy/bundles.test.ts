@@ -74,7 +74,8 @@ test.each(["gateway", "ingest", "fanout", "chatmgmt", "all-in-one"])(
       ...ports,
       CHAT_STORE_DATA_DIR: join(dataDir, "store"),
       // all-in-one starts its own issuer; the separate services use the dev issuer bundle.
-      ...(name === "all-in-one" ? {} : { CHAT_OIDC_ISSUER: issuerUrl, CHAT_OIDC_ALLOW_HTTP: "true" }),
+      // A separate service also needs the shared secret: there is no default (ADR-0010).
+      ...(name === "all-in-one" ? {} : { CHAT_OIDC_ISSUER: issuerUrl, CHAT_OIDC_ALLOW_HTTP: "true", CHAT_SERVICE_SECRET: "bundle-test-service-secret-0123" }),
     };
     const proc = run(process.execPath, [join(dir, `${name}.mjs`)], { cwd: dataDir, env: cleanEnv(env) });
     running.push(proc);

@@ -53,7 +53,8 @@ describe.each(CHAT_CONTAINERS)("compose service %s", (name) => {
   });
 
   test("its environment loads with the services' own config loader, on the real adapters", () => {
-    const config = loadConfig(containerEnv(name));
+    // With the standalone rules: a service secret must be set, a wildcard-bound gateway advertises.
+    const config = loadConfig(containerEnv(name), {}, { standalone: name });
     expect(config.eventLog).toMatchObject({ kind: "kafka", brokers: ["redpanda:9092"] });
     expect(config.store).toMatchObject({ kind: "dynamodb", dynamodb: { endpoint: "http://dynamodb:8000" } });
     expect(config.presence).toMatchObject({ kind: "redis", url: "redis://redis:6379" });
