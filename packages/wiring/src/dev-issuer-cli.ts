@@ -17,4 +17,5 @@ await runService("dev-issuer", async ({ config, logger }) => {
   });
   logger.info({ issuer: issuer.issuer }, "development OIDC issuer listening");
   return { stop: () => issuer.close() };
-});
+  // Serves no internal RPC, so it needs no service secret.
+}, {});
