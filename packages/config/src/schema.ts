@@ -69,6 +69,10 @@ export const envSchema = z
     CHAT_PRESENCE_TTL_MS: positiveInt.default(90_000),
     CHAT_IDEMPOTENCY_TTL_MS: positiveInt.default(24 * 60 * 60 * 1000),
     CHAT_OUTBOX_INTERVAL_MS: positiveInt.default(1000),
+    CHAT_OUTBOX_BATCH: positiveInt.default(500),
+    CHAT_OUTBOX_LEASE_MS: positiveInt.default(10_000),
+    CHAT_INGEST_MAX_QUEUE_PER_CHAT: positiveInt.default(100),
+    CHAT_INGEST_MAX_QUEUED: positiveInt.default(2000),
   })
   .strict();
 

@@ -29,6 +29,11 @@ export interface Config {
     presenceTtlMs: number;
     idempotencyTtlMs: number;
     outboxIntervalMs: number;
+    outboxBatch: number;
+    outboxLeaseMs: number;
+    // Sends waiting or running in one ingest replica: per chat, and in total.
+    ingestMaxQueuePerChat: number;
+    ingestMaxQueued: number;
   };
 }
 
@@ -72,6 +77,10 @@ export function toConfig(e: Env, serviceSecret: string): Config {
       presenceTtlMs: e.CHAT_PRESENCE_TTL_MS,
       idempotencyTtlMs: e.CHAT_IDEMPOTENCY_TTL_MS,
       outboxIntervalMs: e.CHAT_OUTBOX_INTERVAL_MS,
+      outboxBatch: e.CHAT_OUTBOX_BATCH,
+      outboxLeaseMs: e.CHAT_OUTBOX_LEASE_MS,
+      ingestMaxQueuePerChat: e.CHAT_INGEST_MAX_QUEUE_PER_CHAT,
+      ingestMaxQueued: e.CHAT_INGEST_MAX_QUEUED,
     },
   };
 }

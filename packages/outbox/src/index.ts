@@ -1,1 +1,2 @@
-export { OutboxRelay } from "./outbox-relay";
+export { OutboxRelay, type OutboxRelayOptions } from "./outbox-relay";
+export { publishPlan } from "./publish-order";

@@ -1,30 +1,59 @@
+import { randomUUID } from "node:crypto";
 import type { EventLog } from "@chat/eventlog";
 import type { Logger } from "@chat/observability";
-import type { OutboxEntry, Store } from "@chat/store";
+import { OUTBOX_SHARDS, outboxShardOf, type OutboxEntry, type Store } from "@chat/store";
+import { publishPlan } from "./publish-order";
 
-// Publishes outbox entries and deletes them once the event log acknowledged them. The request
-// path publishes at once; the periodic drain picks up whatever that missed (event log down,
-// process crash between commit and publish), so an acknowledged write is never lost.
+export interface OutboxRelayOptions {
+  // Drain period.
+  intervalMs: number;
+  // Entries younger than this are still being published by the request path. Default intervalMs.
+  graceMs?: number;
+  // Entries per drain round: one listing, one publish per topic, one delete. Default 500.
+  batch?: number;
+  // How long a drain lease lasts without renewal (a dead relay's shards are taken over after
+  // it). Default max(10 × intervalMs, 5 s).
+  leaseTtlMs?: number;
+  // Lease owner id; unique per relay. Default a random UUID.
+  owner?: string;
+}
+
+// Publishes outbox entries and deletes them once the event log acknowledged them (ADR 0003,
+// 0014). The request path publishes at once; the periodic drain picks up whatever that missed
+// (event log down, process crash between commit and publish), so an acknowledged write is
+// never lost. Each outbox shard is drained by one relay at a time (a lease in the store), in
+// batches, each chat's events in seq order.
 export class OutboxRelay {
   private timer?: NodeJS.Timeout;
   private draining?: Promise<void>;
-  // Entries younger than this are still being published by the request path.
   private readonly graceMs: number;
+  private readonly batch: number;
+  private readonly leaseTtlMs: number;
+  readonly owner: string;
+  private readonly held = new Set<number>();
+  // Keys whose request-path publish failed here. Their later entries are left to the drain,
+  // which publishes them after the older ones: publishing them now would overtake those.
+  private readonly behind = new Set<string>();
 
   constructor(
     private readonly store: Store,
     private readonly eventLog: EventLog,
     private readonly logger: Logger,
-    private readonly opts: { intervalMs: number; graceMs?: number; batch?: number },
+    private readonly opts: OutboxRelayOptions,
   ) {
     this.graceMs = opts.graceMs ?? opts.intervalMs;
+    this.batch = opts.batch ?? 500;
+    this.leaseTtlMs = opts.leaseTtlMs ?? Math.max(10 * opts.intervalMs, 5000);
+    this.owner = opts.owner ?? randomUUID();
   }
 
   async publishNow(entry: OutboxEntry): Promise<void> {
+    if (this.behind.has(entry.key)) return;
     try {
       await this.eventLog.publish(entry.topic, [toRecord(entry)]);
       await this.store.deleteOutbox([entry]);
     } catch (err) {
+      this.behind.add(entry.key);
       // Stored is what counts for the sender; the drain retries the publication.
       this.logger.warn({ err, outboxId: entry.id }, "publish failed; left in outbox");
     }
@@ -40,25 +69,91 @@ export class OutboxRelay {
     return this.draining;
   }
 
+  // Stops the timer and waits for a running drain.
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.timer = undefined;
     await this.draining;
   }
 
+  // Gives up the leases this relay holds (at shutdown, after the last drain), so another
+  // replica's relay takes over at once instead of after the lease expires.
+  async releaseLeases(): Promise<void> {
+    await this.draining;
+    await Promise.all(
+      [...this.held].map((shard) =>
+        this.store.releaseOutboxLease(shard, this.owner).catch((err: unknown) => this.logger.warn({ err, shard }, "releasing an outbox lease failed")),
+      ),
+    );
+    this.held.clear();
+  }
+
   private async drainOnce(): Promise<void> {
-    try {
-      // Entries younger than the grace period are still being published by the request path.
-      const cutoff = Date.now() - this.graceMs;
-      const due = (await this.store.listOutbox(this.opts.batch ?? 500)).filter((e) => e.createdAtMs <= cutoff);
-      for (const e of due) {
-        await this.eventLog.publish(e.topic, [toRecord(e)]);
-        await this.store.deleteOutbox([e]);
+    let published = 0;
+    for (let shard = 0; shard < OUTBOX_SHARDS; shard++) {
+      try {
+        published += await this.drainShard(shard);
+      } catch (err) {
+        this.logger.warn({ err, shard }, "outbox drain failed; will retry");
       }
-      if (due.length > 0) this.logger.info({ published: due.length }, "outbox drained");
-    } catch (err) {
-      this.logger.warn({ err }, "outbox drain failed; will retry");
+    }
+    if (published > 0) this.logger.info({ published }, "outbox drained");
+  }
+
+  // Returns how many entries it published.
+  private async drainShard(shard: number): Promise<number> {
+    if (!(await this.store.acquireOutboxLease(shard, this.owner, this.leaseTtlMs))) {
+      this.held.delete(shard);
+      if (this.hasBehind(shard)) this.forgetDrained(shard, await this.store.listOutboxShard(shard, this.batch));
+      return 0;
+    }
+    this.held.add(shard);
+    let published = 0;
+    for (;;) {
+      const cutoff = Date.now() - this.graceMs;
+      const listed = await this.store.listOutboxShard(shard, this.batch);
+      const due = duePrefix(listed, cutoff);
+      for (const { topic, entries } of publishPlan(due)) await this.eventLog.publish(topic, entries.map(toRecord));
+      if (due.length > 0) await this.store.deleteOutbox(due);
+      published += due.length;
+      const more = due.length === this.batch;
+      if (!more) {
+        const dueIds = new Set(due.map((e) => e.id));
+        this.forgetDrained(shard, listed.filter((e) => !dueIds.has(e.id)));
+        return published;
+      }
+      // A long backlog: renew the lease between rounds, and stop if it was lost meanwhile.
+      if (!(await this.store.acquireOutboxLease(shard, this.owner, this.leaseTtlMs))) {
+        this.held.delete(shard);
+        return published;
+      }
     }
   }
+
+  private hasBehind(shard: number): boolean {
+    for (const key of this.behind) if (outboxShardOf(key) === shard) return true;
+    return false;
+  }
+
+  // A key is no longer behind once none of its entries is left in the outbox.
+  private forgetDrained(shard: number, remaining: OutboxEntry[]): void {
+    const pending = new Set(remaining.map((e) => e.key));
+    for (const key of this.behind) if (outboxShardOf(key) === shard && !pending.has(key)) this.behind.delete(key);
+  }
+}
+
+// The entries old enough to drain. A key's entries are listed in the order they must be
+// published, so a young one (the request path may still be publishing it) holds back the
+// rest of its key rather than letting a later one overtake it.
+function duePrefix(listed: OutboxEntry[], cutoff: number): OutboxEntry[] {
+  const blocked = new Set<string>();
+  const due: OutboxEntry[] = [];
+  for (const e of listed) {
+    if (blocked.has(e.key)) continue;
+    if (e.createdAtMs > cutoff) blocked.add(e.key);
+    else due.push(e);
+  }
+  return due;
 }
 
 function toRecord(e: OutboxEntry) {

@@ -12,3 +12,4 @@ export type {
   CommitResult,
   Page,
 } from "./port";
+export { OUTBOX_SHARDS, outboxShardOf, compareDrainOrder } from "./outbox-shard";

@@ -17,6 +17,9 @@ export interface OutboxEntry {
   createdAtMs: number;
   // Published as event-log headers (W3C trace context: traceparent, tracestate).
   headers?: Record<string, string>;
+  // Order among the entries of one key (a message's seq). The relay publishes a key's entries
+  // in this order; entries without it keep their age order.
+  seq?: bigint;
 }
 
 export interface IdempotencyKey {
@@ -87,10 +90,22 @@ export interface ReceiptRepository {
 }
 
 export interface OutboxRepository {
-  // Oldest first.
+  // For inspection (tests, tools): up to `limit` entries, oldest first.
   listOutbox(limit: number): Promise<OutboxEntry[]>;
-  // Takes the entries (as written or listed), whose key and age locate them in the store.
+  // The first `limit` entries of one shard (0 ≤ shard < OUTBOX_SHARDS) in drain order
+  // (compareDrainOrder in outbox-shard.ts: a chat's messages in seq order).
+  listOutboxShard(shard: number, limit: number): Promise<OutboxEntry[]>;
+  // Takes the entries (as written or listed), whose key and age locate them in the store. One
+  // call deletes many entries in as few requests as the store allows.
   deleteOutbox(entries: OutboxEntry[]): Promise<void>;
+  // The drain lease of a shard: takes it for `owner` until now + ttlMs if it is free, expired
+  // or already `owner`'s (a renewal), in one conditional write. True when `owner` holds it
+  // afterwards. Expiry is judged by the caller's clock, so replicas' clocks must agree to well
+  // within ttlMs; if they do not, two relays may drain a shard at once, which only publishes
+  // some entries twice (the outbox is at-least-once anyway).
+  acquireOutboxLease(shard: number, owner: string, ttlMs: number): Promise<boolean>;
+  // Gives the lease up if `owner` holds it, so another relay can take over at once.
+  releaseOutboxLease(shard: number, owner: string): Promise<void>;
 }
 
 export interface Store extends ChatRepository, MemberRepository, SequenceAllocator, MessageRepository, ReceiptRepository, OutboxRepository {

@@ -24,7 +24,11 @@ export interface RunningIngest {
 export async function startIngest(config: Config, deps: IngestDeps): Promise<RunningIngest> {
   await deps.store.bootstrap();
   await deps.eventLog.ensureTopics(ALL_TOPICS);
-  const relay = new OutboxRelay(deps.store, deps.eventLog, deps.logger, { intervalMs: config.limits.outboxIntervalMs });
+  const relay = new OutboxRelay(deps.store, deps.eventLog, deps.logger, {
+    intervalMs: config.limits.outboxIntervalMs,
+    batch: config.limits.outboxBatch,
+    leaseTtlMs: config.limits.outboxLeaseMs,
+  });
   const persister = new MessagePersister(
     deps.store,
     { maxBodyBytes: config.limits.maxBodyBytes, maxIdLength: DEFAULT_LIMITS.maxIdLength, idempotencyTtlMs: config.limits.idempotencyTtlMs },
@@ -50,6 +54,7 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Run
       await persister.drained();
       await relay.stop();
       await relay.drain();
+      await relay.releaseLeases();
     },
   };
 }

@@ -13,6 +13,7 @@ import {
   type Member,
   type Message,
 } from "@chat/proto";
+import { OUTBOX_SHARDS, compareDrainOrder, outboxShardOf } from "../outbox-shard";
 import type { OutboxEntry, Store } from "../port";
 
 // The Store contract: one jest suite every adapter (embedded, DynamoDB) runs unchanged, so the
@@ -413,6 +414,82 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
 
       it("listOutbox with limit 0 is empty", async () => {
         expect(await store().listOutbox(0)).toEqual([]);
+      });
+
+      it("listOutboxShard lists one shard's entries in drain order and keeps their seq", async () => {
+        // Chat events (no seq) oldest first; then each chat's messages in seq order, even when
+        // a later seq is older (written by a replica whose clock is behind).
+        const chats = Array.from({ length: 12 }, () => chat());
+        const written: OutboxEntry[] = [];
+        for (const c of chats) {
+          const created = event(c.chatId, "chats.created");
+          await store().createChat(c, [], [created]);
+          const second = { ...event(c.chatId, "messages.persisted"), seq: 2n };
+          const first = { ...event(c.chatId, "messages.persisted"), seq: 1n };
+          const tenth = { ...event(c.chatId, "messages.persisted"), seq: 10n };
+          for (const e of [second, first, tenth]) await store().commitMessage(message(c.chatId, e.seq), 60_000, [e]);
+          written.push(created, second, first, tenth);
+        }
+        for (let shard = 0; shard < OUTBOX_SHARDS; shard++) {
+          const listed = await store().listOutboxShard(shard, 100_000);
+          const mine = listed.filter((e) => written.some((w) => w.id === e.id));
+          expect(mine).toEqual(written.filter((w) => outboxShardOf(w.key) === shard).sort(compareDrainOrder));
+          expect(listed).toEqual([...listed].sort(compareDrainOrder));
+        }
+        // A chat's messages come out 1, 2, 10 (numeric, not lexical), after the chat events.
+        const one = chats[0].chatId;
+        const ofOne = (await store().listOutboxShard(outboxShardOf(one), 100_000)).filter((e) => e.key === one);
+        expect(ofOne.map((e) => e.seq)).toEqual([undefined, 1n, 2n, 10n]);
+        expect(await store().listOutboxShard(0, 0)).toEqual([]);
+        await expect(store().listOutboxShard(OUTBOX_SHARDS, 10)).rejects.toThrow(RangeError);
+        await expect(store().listOutboxShard(-1, 10)).rejects.toThrow(RangeError);
+        await store().deleteOutbox(written);
+        expect((await outboxIds()).filter((id) => written.some((w) => w.id === id))).toEqual([]);
+      });
+
+      it("deleteOutbox deletes many entries in one call", async () => {
+        const c = chat();
+        const many = Array.from({ length: 60 }, () => event(c.chatId));
+        await store().createChat(c, [], many);
+        expect((await outboxIds()).filter((id) => many.some((m) => m.id === id))).toHaveLength(60);
+        await store().deleteOutbox(many);
+        expect((await outboxIds()).filter((id) => many.some((m) => m.id === id))).toEqual([]);
+      });
+    });
+
+    describe("outbox drain lease", () => {
+      const shard = 3;
+      it("is held by one owner at a time, renewed by its owner, and free again after release", async () => {
+        const a = uid("relay-a");
+        const b = uid("relay-b");
+        expect(await store().acquireOutboxLease(shard, a, 60_000)).toBe(true);
+        expect(await store().acquireOutboxLease(shard, b, 60_000)).toBe(false);
+        expect(await store().acquireOutboxLease(shard, a, 60_000)).toBe(true);
+        // Another shard is a separate lease.
+        expect(await store().acquireOutboxLease(shard + 1, b, 60_000)).toBe(true);
+        // Releasing a lease one does not hold changes nothing.
+        await store().releaseOutboxLease(shard, b);
+        expect(await store().acquireOutboxLease(shard, b, 60_000)).toBe(false);
+        await store().releaseOutboxLease(shard, a);
+        expect(await store().acquireOutboxLease(shard, b, 60_000)).toBe(true);
+        expect(await store().acquireOutboxLease(shard, a, 60_000)).toBe(false);
+        await store().releaseOutboxLease(shard, b);
+        await store().releaseOutboxLease(shard + 1, b);
+      });
+
+      it("an expired lease can be taken by another owner", async () => {
+        const a = uid("relay-a");
+        const b = uid("relay-b");
+        expect(await store().acquireOutboxLease(shard, a, 50)).toBe(true);
+        await sleep(120);
+        expect(await store().acquireOutboxLease(shard, b, 60_000)).toBe(true);
+        expect(await store().acquireOutboxLease(shard, a, 60_000)).toBe(false);
+        await store().releaseOutboxLease(shard, b);
+      });
+
+      it("refuses a shard outside the range", async () => {
+        await expect(store().acquireOutboxLease(OUTBOX_SHARDS, "x", 1000)).rejects.toThrow(RangeError);
+        await expect(store().releaseOutboxLease(-1, "x")).rejects.toThrow(RangeError);
       });
     });
 

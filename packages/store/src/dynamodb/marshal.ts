@@ -81,6 +81,7 @@ export interface OutboxRow {
   payload: Uint8Array;
   created_at: bigint;
   headers?: Record<string, string>;
+  seq?: bigint;
 }
 
 export function toItem(row: object): Item {
@@ -211,9 +212,9 @@ export function emptyReceipt(chatId: string, userId: string): ReceiptPosition {
 }
 
 export function outboxToRow(entry: OutboxEntry, shard: string, sk: string): OutboxRow {
-  return { shard, sk, id: entry.id, topic: entry.topic, key: entry.key, payload: entry.payload, created_at: BigInt(entry.createdAtMs), headers: entry.headers };
+  return { shard, sk, id: entry.id, topic: entry.topic, key: entry.key, payload: entry.payload, created_at: BigInt(entry.createdAtMs), headers: entry.headers, seq: entry.seq };
 }
 
 export function outboxFromRow(row: OutboxRow): OutboxEntry {
-  return { id: row.id, topic: row.topic, key: row.key, payload: row.payload, createdAtMs: Number(row.created_at), headers: row.headers };
+  return { id: row.id, topic: row.topic, key: row.key, payload: row.payload, createdAtMs: Number(row.created_at), headers: row.headers, ...(row.seq === undefined ? {} : { seq: row.seq }) };
 }

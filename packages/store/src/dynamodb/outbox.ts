@@ -1,16 +1,21 @@
-import { createHash } from "node:crypto";
-import type { TransactWriteItem } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, UpdateItemCommand, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
+import { OUTBOX_SHARDS, outboxShardOf } from "../outbox-shard";
 import type { OutboxEntry, OutboxRepository } from "../port";
 import type { DynamoContext } from "./context";
+import { isConditionalCheckFailed } from "./errors";
 import { fromItem, outboxFromRow, outboxToRow, toItem, type Item, type OutboxRow } from "./marshal";
 import { batchWrite, query } from "./operations";
-import { OUTBOX_SHARDS } from "./tables";
 
 // Outbox: events written in the same transaction as the state change they describe, drained
 // by the relay (listOutbox -> publish -> deleteOutbox). Partition key: one of OUTBOX_SHARDS
 // fixed shards chosen by the event key (the chat id), so a chat's events share a shard; sort
-// key: zero-padded created_at ms + "#" + id, so each shard is a Query in age order and the
-// oldest entries overall are a merge of the shards' heads.
+// key: the drain order (compareDrainOrder in ../outbox-shard.ts): zero-padded created_at ms +
+// "#" + id for entries without a seq, "s#" + key + "#" + zero-padded seq + "#" + id for
+// messages, so a shard's Query lists a chat's messages in seq order.
+//
+// Drain leases live in the same table, one item per shard under partition key "lease#<shard>"
+// (never one of the entry shards "0".."7"), sort key "lease": owner + expires_at_ms, taken and
+// renewed by one conditional UpdateItem.
 
 interface Location {
   shard: string;
@@ -18,11 +23,22 @@ interface Location {
 }
 
 function locationOf(entry: OutboxEntry): Location {
-  const shard = createHash("sha256").update(entry.key).digest().readUInt32BE(0) % OUTBOX_SHARDS;
-  return { shard: String(shard), sk: `${String(entry.createdAtMs).padStart(15, "0")}#${entry.id}` };
+  const shard = String(outboxShardOf(entry.key));
+  // Sort keys spell compareDrainOrder: digits sort before "s", so age-ordered entries without a
+  // seq come first, then each key's entries by zero-padded seq.
+  if (entry.seq === undefined) return { shard, sk: `${String(entry.createdAtMs).padStart(15, "0")}#${entry.id}` };
+  return { shard, sk: `s#${entry.key}#${entry.seq.toString().padStart(20, "0")}#${entry.id}` };
 }
 
 const SHARDS = Array.from({ length: OUTBOX_SHARDS }, (_, i) => String(i));
+
+function leaseKey(shard: number): Item {
+  return toItem({ shard: `lease#${shard}`, sk: "lease" });
+}
+
+function checkShard(shard: number): void {
+  if (!Number.isInteger(shard) || shard < 0 || shard >= OUTBOX_SHARDS) throw new RangeError(`outbox shard ${shard} is not in 0..${OUTBOX_SHARDS - 1}`);
+}
 
 // What the other repositories use: the Put items to add to their own transactions.
 export interface OutboxWriter {
@@ -60,9 +76,54 @@ export function createOutbox(ctx: DynamoContext): { writer: OutboxWriter; reposi
       const rows = pages
         .flatMap((p) => p.items)
         .map((i: Item) => fromItem<OutboxRow>(i))
-        .sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0))
+        .sort((a, b) => Number(a.created_at - b.created_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .slice(0, limit);
       return rows.map(outboxFromRow);
+    },
+
+    async listOutboxShard(shard, limit) {
+      checkShard(shard);
+      if (limit <= 0) return [];
+      const page = await queryShard(String(shard), limit);
+      return page.items.map((i: Item) => outboxFromRow(fromItem<OutboxRow>(i)));
+    },
+
+    async acquireOutboxLease(shard, owner, ttlMs) {
+      checkShard(shard);
+      const now = Date.now();
+      try {
+        await ctx.client.send(
+          new UpdateItemCommand({
+            TableName: ctx.tables.outbox,
+            Key: leaseKey(shard),
+            UpdateExpression: "SET #owner = :owner, expires_at_ms = :expires",
+            ConditionExpression: "attribute_not_exists(#owner) OR #owner = :owner OR expires_at_ms < :now",
+            ExpressionAttributeNames: { "#owner": "owner" },
+            ExpressionAttributeValues: toItem({ ":owner": owner, ":expires": now + ttlMs, ":now": now }),
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (isConditionalCheckFailed(e)) return false;
+        throw e;
+      }
+    },
+
+    async releaseOutboxLease(shard, owner) {
+      checkShard(shard);
+      try {
+        await ctx.client.send(
+          new DeleteItemCommand({
+            TableName: ctx.tables.outbox,
+            Key: leaseKey(shard),
+            ConditionExpression: "#owner = :owner",
+            ExpressionAttributeNames: { "#owner": "owner" },
+            ExpressionAttributeValues: toItem({ ":owner": owner }),
+          }),
+        );
+      } catch (e) {
+        if (!isConditionalCheckFailed(e)) throw e;
+      }
     },
 
     async deleteOutbox(entries) {

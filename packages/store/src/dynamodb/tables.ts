@@ -14,8 +14,8 @@ export const MEMBERS_BY_USER_INDEX = "by_user";
 export const IDEMPOTENCY_TTL_ATTRIBUTE = "expires_at";
 
 // Outbox entries spread over a few fixed partition keys so one hot partition does not cap the
-// write rate; a chat's entries always land on the same shard (see outbox.ts).
-export const OUTBOX_SHARDS = 8;
+// write rate; a chat's entries always land on the same shard (see ../outbox-shard.ts).
+export { OUTBOX_SHARDS } from "../outbox-shard";
 
 export function tableNames(prefix: string): TableNames {
   return Object.fromEntries(TABLES.map((t) => [t, `${prefix}${t}`])) as TableNames;

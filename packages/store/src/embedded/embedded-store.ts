@@ -4,6 +4,7 @@ import { ChatSchema, MemberSchema, type Chat, type Member, type MemberRole, type
 import type { CommitResult, IdempotencyKey, IdempotencyRecord, OutboxEntry, Page, Store } from "../port";
 import { idempotencyKeyString, decodeCursor, encodeCursor } from "./keys";
 import { Journal } from "./journal";
+import { OUTBOX_SHARDS, compareDrainOrder, outboxShardOf } from "../outbox-shard";
 import { StoreState, json, outboxOp, type Op } from "./state";
 
 // The all-in-one store: the whole state in memory, every mutation appended to a journal on disk
@@ -13,6 +14,9 @@ export class EmbeddedStore implements Store {
   private readonly state = new StoreState();
   private readonly journal: Journal;
   private opened?: Promise<void>;
+  // Drain leases are coordination, not data: kept in memory only (after a restart every lease
+  // is free, which is what an expired lease means anyway).
+  private readonly leases = new Map<number, { owner: string; expiresAtMs: number }>();
 
   constructor(dataDir: string) {
     this.journal = new Journal(dataDir);
@@ -172,10 +176,35 @@ export class EmbeddedStore implements Store {
     return [...this.state.outbox.values()].slice(0, limit);
   }
 
+  async listOutboxShard(shard: number, limit: number): Promise<OutboxEntry[]> {
+    checkShard(shard);
+    if (limit <= 0) return [];
+    const inShard = [...this.state.outbox.values()].filter((e) => outboxShardOf(e.key) === shard);
+    return inShard.sort(compareDrainOrder).slice(0, limit);
+  }
+
+  async acquireOutboxLease(shard: number, owner: string, ttlMs: number): Promise<boolean> {
+    checkShard(shard);
+    const now = Date.now();
+    const cur = this.leases.get(shard);
+    if (cur && cur.owner !== owner && cur.expiresAtMs >= now) return false;
+    this.leases.set(shard, { owner, expiresAtMs: now + ttlMs });
+    return true;
+  }
+
+  async releaseOutboxLease(shard: number, owner: string): Promise<void> {
+    checkShard(shard);
+    if (this.leases.get(shard)?.owner === owner) this.leases.delete(shard);
+  }
+
   async deleteOutbox(entries: OutboxEntry[]): Promise<void> {
     const present = entries.map((e) => e.id).filter((id) => this.state.outbox.has(id));
     if (present.length > 0) await this.commit({ t: "ob-", ids: present });
   }
+}
+
+function checkShard(shard: number): void {
+  if (!Number.isInteger(shard) || shard < 0 || shard >= OUTBOX_SHARDS) throw new RangeError(`outbox shard ${shard} is not in 0..${OUTBOX_SHARDS - 1}`);
 }
 
 function byUser(a: { userId: string }, b: { userId: string }): number {

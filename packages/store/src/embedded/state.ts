@@ -23,13 +23,16 @@ export type Op =
   | { t: "seq"; chatId: string; seq: string }
   | { t: "msg"; message: JsonValue; idemKey: string; expiresAt: number }
   | { t: "rcpt"; chatId: string; userId: string; kind: ReceiptKind; seq: string; atMs: number }
-  | { t: "ob+"; entries: Array<Omit<OutboxEntry, "payload"> & { payload: string }> }
+  | { t: "ob+"; entries: Array<Omit<OutboxEntry, "payload" | "seq"> & { payload: string; seq?: string }> }
   | { t: "ob-"; ids: string[] }
   // Several ops that must survive a crash together (a write and its outbox entry).
   | { t: "all"; ops: Op[] };
 
 export function outboxOp(entries: OutboxEntry[]): Op {
-  return { t: "ob+", entries: entries.map((e) => ({ ...e, payload: Buffer.from(e.payload).toString("base64") })) };
+  return {
+    t: "ob+",
+    entries: entries.map(({ seq, ...e }) => ({ ...e, payload: Buffer.from(e.payload).toString("base64"), ...(seq === undefined ? {} : { seq: seq.toString() }) })),
+  };
 }
 
 // The in-memory state of the embedded store. apply() is the only mutator, used both live and
@@ -85,7 +88,11 @@ export class StoreState {
         return;
       }
       case "ob+":
-        for (const e of op.entries) this.outbox.set(e.id, { ...e, payload: new Uint8Array(Buffer.from(e.payload, "base64")) });
+        for (const { seq, ...e } of op.entries) {
+          const entry: OutboxEntry = { ...e, payload: new Uint8Array(Buffer.from(e.payload, "base64")) };
+          if (seq !== undefined) entry.seq = BigInt(seq);
+          this.outbox.set(e.id, entry);
+        }
         return;
       case "ob-":
         for (const id of op.ids) this.outbox.delete(id);

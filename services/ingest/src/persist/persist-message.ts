@@ -64,6 +64,7 @@ export class MessagePersister {
       payload: toBinary(MessagePersistedSchema, create(MessagePersistedSchema, { message })),
       createdAtMs,
       headers: { traceparent },
+      seq,
     };
     const res = await this.store.commitMessage(message, this.limits.idempotencyTtlMs, [outbox]);
     if (res.status === "duplicate") {
