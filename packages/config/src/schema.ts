@@ -3,6 +3,14 @@ import { z } from "zod";
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+// "PER_SECOND:BURST", e.g. "10:20": one token bucket.
+const rate = z
+  .string()
+  .regex(/^[1-9]\d{0,5}:[1-9]\d{0,5}$/, "expected PER_SECOND:BURST with positive integers, e.g. 10:20")
+  .transform((s) => {
+    const [perSecond, burst] = s.split(":").map(Number);
+    return { perSecond, burst };
+  });
 const list = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
 
 // Every variable, its default and meaning is listed in docs/operations.md. Unknown CHAT_*
@@ -62,6 +70,26 @@ export const envSchema = z
     CHAT_API_REQUESTS_PER_SECOND_PER_IP: positiveInt.default(50),
     CHAT_API_BURST_PER_IP: positiveInt.default(100),
     CHAT_OUTBOUND_BUFFER_MESSAGES: positiveInt.default(1000),
+    // Bytes waiting to be written to one connection's socket, counting every frame (pushes,
+    // replies, errors, pongs).
+    CHAT_OUTBOUND_BUFFER_BYTES: positiveInt.default(4 * 1024 * 1024),
+    // Client frames of one connection handled at the same time; at the bound the socket is not
+    // read until one finishes (past twice the bound: rate_limited).
+    CHAT_MAX_IN_FLIGHT_PER_CONNECTION: positiveInt.default(32),
+    // WebSocket operations other than sends, per connection and per user (on one gateway).
+    CHAT_TYPING_RATE: rate.default({ perSecond: 2, burst: 5 }),
+    CHAT_USER_TYPING_RATE: rate.default({ perSecond: 4, burst: 10 }),
+    CHAT_RECEIPT_RATE: rate.default({ perSecond: 10, burst: 30 }),
+    CHAT_USER_RECEIPT_RATE: rate.default({ perSecond: 20, burst: 60 }),
+    CHAT_SYNC_RATE: rate.default({ perSecond: 10, burst: 30 }),
+    CHAT_USER_SYNC_RATE: rate.default({ perSecond: 20, burst: 60 }),
+    CHAT_PING_RATE: rate.default({ perSecond: 5, burst: 20 }),
+    CHAT_USER_PING_RATE: rate.default({ perSecond: 10, burst: 40 }),
+    // A user's typing frames for one chat are relayed at most once per interval (per gateway).
+    CHAT_TYPING_RELAY_INTERVAL_MS: positiveInt.default(1000),
+    // Per client IP: sockets not yet authenticated, and new WebSocket connections per second.
+    CHAT_MAX_UNAUTHENTICATED_PER_IP: positiveInt.default(100),
+    CHAT_WS_CONNECT_RATE_PER_IP: rate.default({ perSecond: 50, burst: 200 }),
     CHAT_INGEST_DEADLINE_MS: positiveInt.default(5000),
     CHAT_HEARTBEAT_INTERVAL_MS: positiveInt.default(30_000),
     CHAT_AUTH_TIMEOUT_MS: positiveInt.default(5000),

@@ -1,5 +1,10 @@
 import type { Env } from "./schema";
 
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
 export interface Config {
   logLevel: Env["CHAT_LOG_LEVEL"];
   serviceSecret: string;
@@ -22,6 +27,13 @@ export interface Config {
     apiPerUser: { perSecond: number; burst: number };
     apiPerIp: { perSecond: number; burst: number };
     outboundBufferMessages: number;
+    outboundBufferBytes: number;
+    maxInFlightPerConnection: number;
+    // Per operation kind: one bucket per connection and one per user (on one gateway).
+    operations: Record<"typing" | "receipt" | "sync" | "ping", { connection: RateLimit; user: RateLimit }>;
+    typingRelayIntervalMs: number;
+    maxUnauthenticatedPerIp: number;
+    wsConnectRatePerIp: RateLimit;
     ingestDeadlineMs: number;
     heartbeatIntervalMs: number;
     authTimeoutMs: number;
@@ -70,6 +82,17 @@ export function toConfig(e: Env, serviceSecret: string): Config {
       apiPerUser: { perSecond: e.CHAT_API_REQUESTS_PER_SECOND_PER_USER, burst: e.CHAT_API_BURST_PER_USER },
       apiPerIp: { perSecond: e.CHAT_API_REQUESTS_PER_SECOND_PER_IP, burst: e.CHAT_API_BURST_PER_IP },
       outboundBufferMessages: e.CHAT_OUTBOUND_BUFFER_MESSAGES,
+      outboundBufferBytes: e.CHAT_OUTBOUND_BUFFER_BYTES,
+      maxInFlightPerConnection: e.CHAT_MAX_IN_FLIGHT_PER_CONNECTION,
+      operations: {
+        typing: { connection: e.CHAT_TYPING_RATE, user: e.CHAT_USER_TYPING_RATE },
+        receipt: { connection: e.CHAT_RECEIPT_RATE, user: e.CHAT_USER_RECEIPT_RATE },
+        sync: { connection: e.CHAT_SYNC_RATE, user: e.CHAT_USER_SYNC_RATE },
+        ping: { connection: e.CHAT_PING_RATE, user: e.CHAT_USER_PING_RATE },
+      },
+      typingRelayIntervalMs: e.CHAT_TYPING_RELAY_INTERVAL_MS,
+      maxUnauthenticatedPerIp: e.CHAT_MAX_UNAUTHENTICATED_PER_IP,
+      wsConnectRatePerIp: e.CHAT_WS_CONNECT_RATE_PER_IP,
       ingestDeadlineMs: e.CHAT_INGEST_DEADLINE_MS,
       heartbeatIntervalMs: e.CHAT_HEARTBEAT_INTERVAL_MS,
       authTimeoutMs: e.CHAT_AUTH_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import * as oidc from "openid-client";
-import { ChatError } from "@chat/domain";
+import { ChatError, DEFAULT_LIMITS, validateId } from "@chat/domain";
 
 export interface Identity {
   userId: string;
@@ -48,6 +48,7 @@ export function createJwtVerifier(opts: { issuer: string; audience: string; algo
           requiredClaims: ["sub", "exp"],
         });
         if (typeof payload.sub !== "string" || payload.sub.length === 0) throw new ChatError("unauthenticated", "token has no subject");
+        checkSubject(payload.sub);
         return { userId: payload.sub, expiresAtMs: payload.exp! * 1000, claims: payload };
       } catch (e) {
         if (e instanceof ChatError) throw e;
@@ -57,4 +58,17 @@ export function createJwtVerifier(opts: { issuer: string; audience: string; algo
       }
     },
   };
+}
+
+// The subject becomes the user id in every row, key and route, so it must follow the id rule
+// (packages/domain ids): a `sub` like "../x", 300 characters or a NUL would create rows nobody
+// can address. Refused as unauthenticated: the token is unusable here, whoever signed it.
+function checkSubject(sub: string): void {
+  try {
+    validateId("sub", sub, DEFAULT_LIMITS.maxIdLength);
+  } catch {
+    throw new ChatError("unauthenticated", `token subject is not a valid user id (at most ${DEFAULT_LIMITS.maxIdLength} characters of [A-Za-z0-9_-.:@])`, {
+      details: { reason: "invalid_subject" },
+    });
+  }
 }

@@ -83,3 +83,24 @@ test.each<[string, string, () => Promise<string>]>([
 ])("%s → %s", async (_name, code, make) => {
   expect(await codeOf(verifier.verify(await make()))).toBe(code);
 });
+
+// The subject becomes the user id everywhere: outside the id rule it is refused at the door.
+test.each([
+  ["a path", "../x"],
+  ["300 characters", "a".repeat(300)],
+  ["a NUL", "ali\u0000ce"],
+  ["a space", "alice smith"],
+  ["a slash", "a/b"],
+  ["only a dot-dot", ".."],
+])("a validly signed token whose sub is %s is unauthenticated", async (_name, sub) => {
+  const err = await verifier.verify(await sign("k2", { sub })).then(
+    () => undefined,
+    (e: { code?: string; details?: Record<string, unknown> }) => e,
+  );
+  expect(err).toMatchObject({ code: "unauthenticated", details: { reason: "invalid_subject" } });
+});
+
+test("a sub at the id length limit with every allowed character verifies", async () => {
+  const sub = `Az09_-.:@${"x".repeat(119)}`;
+  expect((await verifier.verify(await sign("k2", { sub }))).userId).toBe(sub);
+});

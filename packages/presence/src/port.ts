@@ -29,5 +29,9 @@ export interface Presence {
   gatewayAddress(gatewayId: string): Promise<string | undefined>;
 
   ping(): Promise<void>;
+  // Called after the connection to the backing store came back from an outage. The store may
+  // have lost its data (a Redis restart), so a gateway registers itself and its routes again at
+  // once instead of waiting for its next heartbeat. The embedded adapter never calls it.
+  onReconnect(listener: () => void): void;
   close(): Promise<void>;
 }

@@ -1,20 +1,25 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "@chat/config";
-import { DEFAULT_LIMITS, KeyedRateLimiter } from "@chat/domain";
+import { DEFAULT_LIMITS } from "@chat/domain";
 import type { TokenVerifier } from "@chat/identity";
 import { Counter, Gauge, type Logger, type Registry } from "@chat/observability";
 import type { Presence } from "@chat/presence";
 import { serviceCredentialClient, type RpcHost } from "@chat/rpc";
 import { FrameRouter } from "@chat/routing";
 import type { Store } from "@chat/store";
-import { CLOSE } from "./connection/client-connection";
+import { CLOSE, type ClientConnection } from "./connection/client-connection";
 import { ConnectionRegistry } from "./connection/connection-registry";
 import { runSession } from "./connection/session";
 import { deliveryRoutes } from "./delivery/delivery-routes";
 import { createFrameHandlers } from "./handlers/frame-handlers";
+import { DependencyHealth } from "./health/dependency-health";
+import { singleFlight } from "./health/single-flight";
 import { startGatewayHttp } from "./http/gateway-http";
 import { IngestClient } from "./ingest/ingest-client";
+import { IpAdmission } from "./limits/ip-admission";
+import { UserOperationLimiter, type OperationLimits } from "./limits/operation-limits";
+import { PresenceAnnouncer } from "./presence/presence-announcer";
 
 export interface GatewayDeps {
   store: Store;
@@ -42,16 +47,31 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const log = deps.logger.child({ gatewayId: id });
   const limits = config.limits;
   const credential = serviceCredentialClient(config.serviceSecret);
-  const ingest = new IngestClient(deps.rpc.transports.forAddress(deps.ingestAddress, [credential]), limits.ingestDeadlineMs);
+  const ingest = new IngestClient(deps.rpc.transports.forAddress(deps.ingestAddress, [credential]), limits.ingestDeadlineMs, (to, from) =>
+    log.warn({ dependency: "ingest", breaker: to, was: from }, to === "green" ? "ingest circuit closed: sends go through again" : to === "red" ? "ingest circuit opened: sends fail fast" : "ingest circuit half-open: probing"),
+  );
   const router = new FrameRouter(deps.presence, deps.rpc.transports, [credential]);
-  const registry = new ConnectionRegistry(deps.presence, id, limits.presenceTtlMs);
+  const registry = new ConnectionRegistry<ClientConnection>(deps.presence, id, limits.presenceTtlMs);
+  const operations: OperationLimits = {
+    send: { connection: { perSecond: limits.sendsPerSecond, burst: limits.sendBurst }, user: { perSecond: limits.userSendsPerSecond, burst: limits.userSendBurst } },
+    ...limits.operations,
+  };
+  const userOps = new UserOperationLimiter(operations);
+  const admission = new IpAdmission(limits.maxUnauthenticatedPerIp, limits.wsConnectRatePerIp);
+  const presenceHealth = new DependencyHealth("presence", log);
   const handlers = createFrameHandlers({
     store: deps.store,
     ingest,
     router,
-    userSends: new KeyedRateLimiter(limits.userSendsPerSecond, limits.userSendBurst),
-    limits: { maxBodyBytes: limits.maxBodyBytes, maxIdLength: DEFAULT_LIMITS.maxIdLength, syncDefaultLimit: DEFAULT_LIMITS.syncDefaultLimit, syncMaxLimit: DEFAULT_LIMITS.syncMaxLimit },
+    limits: {
+      maxBodyBytes: limits.maxBodyBytes,
+      maxIdLength: DEFAULT_LIMITS.maxIdLength,
+      syncDefaultLimit: DEFAULT_LIMITS.syncDefaultLimit,
+      syncMaxLimit: DEFAULT_LIMITS.syncMaxLimit,
+      typingRelayIntervalMs: limits.typingRelayIntervalMs,
+    },
   });
+  const announcer = new PresenceAnnouncer(handlers.announcePresence, (err) => log.debug({ err }, "presence announce failed"));
 
   const frames = new Counter({ name: "gateway_frames_total", help: "Client frames handled", labelNames: ["kind", "outcome"], registers: [deps.metrics] });
   const pushed = new Counter({ name: "gateway_deliveries_total", help: "Frames pushed by Deliver, by kind", labelNames: ["kind"], registers: [deps.metrics] });
@@ -83,6 +103,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     maxFrameBytes: limits.maxFrameBytes,
     metrics: deps.metrics,
     extraRoutes: deps.extraRoutes,
+    admit: (req) => (draining ? undefined : admission.admit(peerIp(req), Date.now())),
     readiness: async () => {
       const checks: Record<string, string> = { ingest: ingest.breaker.state };
       const probe = async (name: string, f: () => Promise<void>) => {
@@ -106,15 +127,41 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
         verifier: deps.verifier,
         registry,
         handlers,
+        userOps,
+        announcer,
         logger: log,
-        limits: { ...limits, syncMaxLimit: DEFAULT_LIMITS.syncMaxLimit },
+        limits: { ...limits, operations, syncMaxLimit: DEFAULT_LIMITS.syncMaxLimit },
         onFrame: (kind, outcome) => frames.inc({ kind, outcome }),
+        onAuthSettled: admission.track(peerIp(req)),
       });
     },
   });
 
-  // Heartbeats: protocol pings to every connection (closed after two missed), and presence
-  // TTL refresh for all held routes plus this gateway's registration.
+  // Presence refresh: TTLs of all held routes plus this gateway's registration. Single-flight:
+  // while Redis stalls, ticks are skipped rather than stacking refreshes on it.
+  const refreshPresence = singleFlight(
+    async () => {
+      try {
+        const [reRegistered] = await Promise.all([registry.refreshAll(), deps.presence.registerGateway(id, grpcAddress, limits.presenceTtlMs)]);
+        if (reRegistered > 0) log.warn({ reRegistered }, "routes had expired (stalled heartbeat); registered again");
+        presenceHealth.ok();
+      } catch (err) {
+        presenceHealth.failed(err);
+      }
+    },
+    () => log.debug({}, "previous presence refresh still running; tick skipped"),
+  );
+
+  // After presence lost its connection (possibly its data: a Redis restart), everything this
+  // gateway holds is written again at once; fanout drops pushes to users without routes.
+  deps.presence.onReconnect(() => {
+    void Promise.all([deps.presence.registerGateway(id, grpcAddress, limits.presenceTtlMs), registry.registerAll()])
+      .then(([, routes]) => log.warn({ routes }, "presence reconnected; gateway and routes registered again"))
+      .catch((err) => presenceHealth.failed(err));
+  });
+
+  // Heartbeats: protocol pings to every connection (closed after two missed), then the
+  // presence refresh.
   const heartbeat = setInterval(() => {
     for (const c of registry.all()) {
       if (!c.alive) {
@@ -128,10 +175,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       c.alive = false;
       c.ping();
     }
-    void Promise.all([
-      registry.refreshAll().then((n) => n > 0 && log.warn({ reRegistered: n }, "routes had expired (stalled heartbeat); registered again")),
-      deps.presence.registerGateway(id, grpcAddress, limits.presenceTtlMs),
-    ]).catch((err) => log.warn({ err }, "presence refresh failed"));
+    void refreshPresence();
   }, limits.heartbeatIntervalMs);
   heartbeat.unref();
 
@@ -149,11 +193,17 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       for (const c of registry.all()) {
         c.close(CLOSE.goingAway, "server_shutdown", "gateway is shutting down; reconnect", 250 + Math.floor(Math.random() * 2000));
       }
+      // Until the sockets are really closed (a closing connection leaves the registry at once).
       const deadline = Date.now() + limits.drainTimeoutMs;
-      while (registry.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (http.wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      handlers.stop();
       await deps.presence.unregisterGateway(id).catch(() => undefined);
       await grpc.close();
       await http.close();
     },
   };
+}
+
+function peerIp(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? "unknown";
 }

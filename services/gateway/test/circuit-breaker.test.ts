@@ -105,3 +105,14 @@ describe("CircuitBreaker", () => {
     expect(b.tryAcquire(T0 + 10)).toEqual({ allowed: false, retryAfterMs: 90 });
   });
 });
+
+test("reports each change of state once, not each call", () => {
+  const changes: string[] = [];
+  const b = new CircuitBreaker({ failureThreshold: 2, openMs: 1000 }, (to, from) => changes.push(`${from}->${to}`));
+  for (let i = 0; i < 5; i++) b.onFailure(1000);
+  for (let i = 0; i < 5; i++) b.tryAcquire(1500);
+  expect(b.tryAcquire(2000)).toEqual({ allowed: true });
+  b.onSuccess();
+  b.onSuccess();
+  expect(changes).toEqual(["green->red", "red->yellow", "yellow->green"]);
+});

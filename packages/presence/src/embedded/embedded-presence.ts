@@ -62,6 +62,9 @@ export class EmbeddedPresence implements Presence {
 
   async ping(): Promise<void> {}
 
+  // In-process state cannot be lost while the process lives.
+  onReconnect(): void {}
+
   async close(): Promise<void> {
     this.users.clear();
     this.gateways.clear();

@@ -16,13 +16,32 @@ export interface RedisPresenceOptions {
 
 // Presence in Redis (see scripts.ts for the data layout and why the server's clock is used).
 export function createRedisPresence(options: RedisPresenceOptions): Presence {
-  const redis = new Redis(options.url);
-  // ioredis reconnects by itself; without a listener it would print every failed attempt.
+  // Reconnect attempts at most 500 ms apart, so routes are written again within about a second
+  // of Redis being back (ioredis's default backs off to 2 s).
+  const redis = new Redis(options.url, { retryStrategy: (times) => Math.min(times * 50, 500) });
   const logger = options.logger;
-  if (logger) redis.on("error", (err: Error) => logger.warn({ err }, "redis presence connection error"));
+  let closing: Promise<unknown> | undefined;
+  const reconnectListeners: Array<() => void> = [];
+  // Health changes are logged once each (lost, restored), not for every failed attempt.
+  let connectedOnce = false;
+  let healthy = true;
+  const lost = (err?: Error) => {
+    if (!healthy) return;
+    healthy = false;
+    logger?.warn({ err }, "redis presence connection lost; reconnecting");
+  };
+  redis.on("error", (err: Error) => lost(err));
+  redis.on("close", () => connectedOnce && !closing && lost());
+  redis.on("ready", () => {
+    const reconnected = connectedOnce;
+    connectedOnce = true;
+    if (!reconnected) return;
+    if (!healthy) logger?.warn({}, "redis presence connection restored");
+    healthy = true;
+    for (const listener of reconnectListeners) listener();
+  });
   definePresenceScripts(redis);
   const keys = new RedisPresenceKeys(options.keyPrefix);
-  let closing: Promise<unknown> | undefined;
 
   return {
     async registerConnection(route, ttlMs) {
@@ -77,6 +96,10 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
 
     async ping() {
       await redis.ping();
+    },
+
+    onReconnect(listener) {
+      reconnectListeners.push(listener);
     },
 
     // Idempotent: a second quit() on a closing client would reject.

@@ -1,33 +1,38 @@
 import type { WebSocket } from "ws";
-import { ChatError } from "@chat/domain";
 import type { ServerFrame } from "@chat/proto";
 import type { OutgoingFrame } from "../protocol/outgoing-frame";
-import { TokenBucket } from "@chat/domain";
 import { encodeServerFrame, serverFrame, type Encoding } from "../protocol/frame-codec";
+import { ConnectionOperationLimiter, type Operation, type OperationLimits } from "../limits/operation-limits";
 import { OrderGuard } from "./order-guard";
+import type { SessionState } from "./session-state";
 
 export interface ConnectionLimits {
-  sendsPerSecond: number;
-  sendBurst: number;
   outboundBufferMessages: number;
+  outboundBufferBytes: number;
+  maxInFlightPerConnection: number;
+  operations: OperationLimits;
 }
 
 // Close codes (4000-4999 are the application's; see docs/protocol.md).
 export const CLOSE = {
   goingAway: 1001,
+  // A dependency needed to open the session (presence) failed: retry later.
+  tryAgainLater: 1013,
   unauthenticated: 4401,
   authTimeout: 4408,
   slowConsumer: 4429,
   heartbeatTimeout: 4410,
 } as const;
 
-// One authenticated WebSocket. Owns its outbound queue accounting (slow-consumer detection),
-// its send rate limit and the per-chat order guard for pushed messages.
+// One authenticated WebSocket. Every frame written to it, pushed or a reply, goes through
+// write(), which enforces the outbound bounds (messages and bytes not yet handed to the kernel):
+// a client that stops reading is closed as a slow consumer instead of growing the heap.
 export class ClientConnection {
   readonly guard = new OrderGuard();
-  readonly sendBucket: TokenBucket;
+  private readonly ops: ConnectionOperationLimiter;
   private queued = 0;
-  private closed = false;
+  private inFlight = 0;
+  private paused = false;
   alive = true;
   missedHeartbeats = 0;
 
@@ -37,51 +42,78 @@ export class ClientConnection {
     private readonly ws: WebSocket,
     readonly encoding: Encoding,
     private readonly limits: ConnectionLimits,
+    private readonly state: SessionState,
+    // Releases the route as soon as the server decides to close: a closing connection takes no
+    // more pushes, and the close handshake of a client that does not read can take long.
+    private readonly onClosing: () => void = () => undefined,
   ) {
-    this.sendBucket = new TokenBucket(limits.sendsPerSecond, limits.sendBurst, Date.now());
+    this.ops = new ConnectionOperationLimiter(limits.operations, Date.now());
   }
 
   get isOpen(): boolean {
-    return !this.closed;
+    return this.state.isOpen;
   }
 
   // Queues a pushed frame. Returns false if the connection is gone or was just closed as too slow.
   push(out: OutgoingFrame): boolean {
-    if (this.closed) return false;
+    if (!this.isOpen) return false;
     const frame = out.frame;
     if (frame.kind.case === "message" && !this.guard.admit(frame.kind.value.chatId, frame.kind.value.seq)) return true;
-    if (this.queued >= this.limits.outboundBufferMessages) {
-      this.close(CLOSE.slowConsumer, "slow_consumer", "outbound buffer full; reconnect and sync", 1000);
-      return false;
-    }
-    this.queued++;
-    this.ws.send(out.data(this.encoding), () => this.queued--);
-    return true;
+    return this.write(out.data(this.encoding));
   }
 
   reply(frame: ServerFrame): void {
-    if (this.closed) return;
-    this.ws.send(encodeServerFrame(frame, this.encoding));
+    if (this.isOpen) this.write(encodeServerFrame(frame, this.encoding));
   }
 
-  // Sends connection_closing, then closes with `code`.
+  // Sends connection_closing, then closes with `code` (once; later calls do nothing).
   close(code: number, reason: string, message: string, reconnectAfterMs: number): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (!this.state.beginClose()) return;
+    this.onClosing();
     this.ws.send(encodeServerFrame(serverFrame({ case: "connectionClosing", value: { reason, message, reconnectAfterMs } }), this.encoding));
     this.ws.close(code, reason);
   }
 
-  markClosed(): void {
-    this.closed = true;
+  // Throws rate_limited when the connection's budget for this operation is spent.
+  takeToken(op: Operation): void {
+    this.ops.take(op, Date.now());
   }
 
-  takeSendToken(): void {
-    const wait = this.sendBucket.take(Date.now());
-    if (wait > 0) throw new ChatError("rate_limited", `more than ${this.limits.sendsPerSecond} sends per second`, { retryAfterMs: wait });
+  // Bounds the client frames handled at once. At the bound the socket stops being read, so a
+  // client that pipelines is slowed by TCP instead of answered with errors; frames ws had already
+  // read still arrive, and past twice the bound they are refused (false).
+  beginRequest(): boolean {
+    if (this.inFlight >= 2 * this.limits.maxInFlightPerConnection) return false;
+    if (++this.inFlight >= this.limits.maxInFlightPerConnection && !this.paused) {
+      this.paused = true;
+      this.ws.pause();
+    }
+    return true;
+  }
+
+  endRequest(): void {
+    if (--this.inFlight < this.limits.maxInFlightPerConnection && this.paused) {
+      this.paused = false;
+      this.ws.resume();
+    }
   }
 
   ping(): void {
     this.ws.ping();
+  }
+
+  private write(data: string | Uint8Array): boolean {
+    const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+    // bufferedAmount: bytes accepted by ws but not yet written to the kernel. A frame larger than
+    // the byte bound still goes out when nothing is waiting, so one big sync page cannot close a
+    // client that keeps up.
+    const buffered = this.ws.bufferedAmount;
+    if (this.queued >= this.limits.outboundBufferMessages || (buffered > 0 && buffered + size > this.limits.outboundBufferBytes)) {
+      this.close(CLOSE.slowConsumer, "slow_consumer", "outbound buffer full; reconnect and sync", 1000);
+      return false;
+    }
+    this.queued++;
+    this.ws.send(data, () => this.queued--);
+    return true;
   }
 }

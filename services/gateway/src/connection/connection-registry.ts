@@ -1,9 +1,17 @@
-import type { Presence } from "@chat/presence";
-import type { ClientConnection } from "./client-connection";
+import type { ConnectionRoute, Presence } from "@chat/presence";
 
-// The connections this gateway holds, and their registration in presence/routing.
-export class ConnectionRegistry {
-  private readonly byId = new Map<string, ClientConnection>();
+// What the registry needs of a connection (ClientConnection in production).
+export interface RegisteredConnection {
+  readonly id: string;
+  readonly userId: string;
+}
+
+// The connections this gateway holds open, and their routes in presence. A connection is held
+// only once its route is registered and its session is open (see session-state.ts): a session
+// whose registration failed or that closed meanwhile is never held, so no heartbeat keeps a
+// ghost alive.
+export class ConnectionRegistry<C extends RegisteredConnection = RegisteredConnection> {
+  private readonly byId = new Map<string, C>();
 
   constructor(
     private readonly presence: Presence,
@@ -15,21 +23,27 @@ export class ConnectionRegistry {
     return this.byId.size;
   }
 
-  get(connectionId: string): ClientConnection | undefined {
+  get(connectionId: string): C | undefined {
     return this.byId.get(connectionId);
   }
 
-  all(): IterableIterator<ClientConnection> {
+  all(): IterableIterator<C> {
     return this.byId.values();
   }
 
-  async add(conn: ClientConnection): Promise<{ cameOnline: boolean }> {
-    this.byId.set(conn.id, conn);
+  // Writes the route; the caller holds the connection (hold) once its session opened.
+  register(conn: RegisteredConnection): Promise<{ cameOnline: boolean }> {
     return this.presence.registerConnection(this.route(conn), this.ttlMs);
   }
 
-  async remove(conn: ClientConnection): Promise<{ wentOffline: boolean }> {
-    if (!this.byId.delete(conn.id)) return { wentOffline: false };
+  hold(conn: C): void {
+    this.byId.set(conn.id, conn);
+  }
+
+  // Forgets the connection and removes its route (also for a connection never held: a
+  // registration that failed by timeout may still have been applied).
+  release(conn: RegisteredConnection): Promise<{ wentOffline: boolean }> {
+    this.byId.delete(conn.id);
     return this.presence.removeConnection(this.route(conn));
   }
 
@@ -43,7 +57,14 @@ export class ConnectionRegistry {
     return stillHeld.length;
   }
 
-  private route(c: ClientConnection) {
+  // Writes every held route again (after presence lost its data, e.g. a Redis restart).
+  async registerAll(): Promise<number> {
+    const held = [...this.byId.values()];
+    await Promise.all(held.map((c) => this.presence.registerConnection(this.route(c), this.ttlMs)));
+    return held.length;
+  }
+
+  private route(c: RegisteredConnection): ConnectionRoute {
     return { userId: c.userId, gatewayId: this.gatewayId, connectionId: c.id };
   }
 }

@@ -2,100 +2,156 @@ import type { IncomingMessage } from "node:http";
 import type { RawData, WebSocket } from "ws";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { ChatError, isChatError, newConnectionId } from "@chat/domain";
-import type { TokenVerifier } from "@chat/identity";
+import type { Identity, TokenVerifier } from "@chat/identity";
 import type { Logger } from "@chat/observability";
 import type { ClientFrame, ServerFrame } from "@chat/proto";
 import { decodeClientFrame, encodeServerFrame, errorFrame, serverFrame, SUBPROTOCOL_PROTO, type Encoding } from "../protocol/frame-codec";
 import type { FrameHandlers } from "../handlers/frame-handlers";
+import { OPERATION_OF, type UserOperationLimiter } from "../limits/operation-limits";
+import type { PresenceAnnouncer } from "../presence/presence-announcer";
 import { ClientConnection, CLOSE, type ConnectionLimits } from "./client-connection";
 import type { ConnectionRegistry } from "./connection-registry";
+import { SessionState } from "./session-state";
 
 const MAX_HELD_FRAMES = 32;
 
 export interface SessionDeps {
   verifier: TokenVerifier;
-  registry: ConnectionRegistry;
+  registry: ConnectionRegistry<ClientConnection>;
   handlers: FrameHandlers;
+  userOps: UserOperationLimiter;
+  announcer: PresenceAnnouncer;
   logger: Logger;
-  limits: ConnectionLimits & { authTimeoutMs: number; heartbeatIntervalMs: number; maxBodyBytes: number; maxFrameBytes: number; syncMaxLimit: number };
+  limits: ConnectionLimits & {
+    authTimeoutMs: number;
+    heartbeatIntervalMs: number;
+    maxBodyBytes: number;
+    maxFrameBytes: number;
+    syncMaxLimit: number;
+    typingRelayIntervalMs: number;
+  };
   onFrame(kind: string, outcome: "ok" | "error"): void;
+  // Called once, when the session leaves the unauthenticated phases (opened or closed).
+  onAuthSettled(): void;
 }
 
 // Drives one WebSocket from upgrade to close: authentication first (an `auth` frame within the
-// timeout, or ?access_token= for clients that cannot send a first frame), then frames.
+// timeout, or ?access_token= for clients that cannot send a first frame), then frames. The
+// phases and what each allows are in session-state.ts.
 export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDeps): void {
   const encoding: Encoding = ws.protocol === SUBPROTOCOL_PROTO ? "proto" : "json";
   const send = (f: ServerFrame) => ws.send(encodeServerFrame(f, encoding));
   const connectionId = newConnectionId();
   const log = deps.logger.child({ connectionId });
+  const state = new SessionState();
   let conn: ClientConnection | undefined;
-  let authenticating = false;
   // Frames that arrive while the token is being verified are held and handled in order once it
   // verifies, so a client may pipeline `auth` and its first frames without waiting for `hello`.
   const held: ClientFrame[] = [];
   let expiryTimer: NodeJS.Timeout | undefined;
-  let registered: Promise<unknown> = Promise.resolve();
+  let released: Promise<unknown> | undefined;
+  let settled = false;
+  const authSettled = () => {
+    if (settled) return;
+    settled = true;
+    deps.onAuthSettled();
+  };
+
+  // Removes the route once (at the first of: the server starts closing, the socket closes), and
+  // announces offline when it was the user's last connection.
+  const release = (c: ClientConnection, announceOffline: boolean) =>
+    (released ??= deps.registry
+      .release(c)
+      .then(({ wentOffline }) => (wentOffline && announceOffline ? deps.announcer.enqueue(c.userId, false) : undefined))
+      .catch((err) => log.debug({ err }, "presence removal failed; the route expires by its TTL")));
 
   const fail = (e: ChatError, closeCode: number) => {
+    if (!state.authFailed()) return;
+    held.length = 0;
     send(errorFrame(e, "", "auth"));
     ws.close(closeCode, e.code);
   };
 
   const authTimer = setTimeout(() => {
-    if (conn) return;
+    if (state.phase !== "awaiting_auth" && state.phase !== "authenticating") return;
+    if (!state.beginClose()) return;
     send(serverFrame({ case: "connectionClosing", value: { reason: "auth_timeout", message: `no auth frame within ${deps.limits.authTimeoutMs} ms`, reconnectAfterMs: 0 } }));
     ws.close(CLOSE.authTimeout, "auth_timeout");
   }, deps.limits.authTimeoutMs);
 
   const authenticate = async (token: string, replyTo: string) => {
-    authenticating = true;
+    if (!state.startAuth()) return;
+    let identity: Identity;
     try {
-      const identity = await deps.verifier.verify(token);
-      if (ws.readyState !== ws.OPEN) return;
-      clearTimeout(authTimer);
-      conn = new ClientConnection(connectionId, identity.userId, ws, encoding, deps.limits);
-      const c = conn;
-      const registration = deps.registry.add(c);
-      registered = registration;
-      const { cameOnline } = await registration;
-      c.reply(
-        serverFrame(
-          {
-            case: "hello",
-            value: {
-              connectionId,
-              userId: identity.userId,
-              heartbeatIntervalMs: deps.limits.heartbeatIntervalMs,
-              protocol: "v1",
-              serverTime: timestampFromDate(new Date()),
-              limits: {
-                maxBodyBytes: deps.limits.maxBodyBytes,
-                maxFrameBytes: deps.limits.maxFrameBytes,
-                sendsPerSecond: deps.limits.sendsPerSecond,
-                sendBurst: deps.limits.sendBurst,
-                outboundBufferMessages: deps.limits.outboundBufferMessages,
-                syncMaxLimit: deps.limits.syncMaxLimit,
-              },
-            },
-          },
-          replyTo,
-        ),
-      );
-      log.debug({ userId: identity.userId }, "authenticated");
-      for (const f of held.splice(0)) void dispatch(c, f);
-      if (cameOnline) void deps.handlers.announcePresence(identity.userId, true).catch((err) => log.warn({ err }, "presence announce failed"));
-      // The connection ends when its token does; the client reconnects with a fresh one.
-      const untilExpiry = identity.expiresAtMs - Date.now();
-      if (untilExpiry < 2 ** 31 - 1) {
-        expiryTimer = setTimeout(() => c.close(CLOSE.unauthenticated, "token_expired", "access token expired; reconnect with a new token", 0), Math.max(0, untilExpiry));
-        expiryTimer.unref();
-      }
+      identity = await deps.verifier.verify(token);
     } catch (e) {
-      held.length = 0;
-      fail(isChatError(e) ? e : new ChatError("unauthenticated", "authentication failed"), CLOSE.unauthenticated);
-    } finally {
-      authenticating = false;
+      return fail(isChatError(e) ? e : new ChatError("unauthenticated", "authentication failed"), CLOSE.unauthenticated);
     }
+    if (state.phase !== "authenticating") return;
+    const c = new ClientConnection(connectionId, identity.userId, ws, encoding, deps.limits, state, () => void release(c, true));
+    let cameOnline: boolean;
+    try {
+      ({ cameOnline } = await deps.registry.register(c));
+    } catch (err) {
+      // A registration that failed by timeout may still have been applied: remove it, and open
+      // nothing, so no route of a connection that is not held can outlive it.
+      log.debug({ err }, "presence registration failed");
+      void release(c, false);
+      return fail(new ChatError("unavailable", "presence is unavailable; reconnect later", { retryAfterMs: 1000, details: { cause: "presence_unavailable" } }), CLOSE.tryAgainLater);
+    }
+    if (state.registered() === "release") {
+      // Closed while registering: take the route back and announce nothing, unless another
+      // device left meanwhile and only this route kept the user online.
+      void release(c, !cameOnline);
+      return;
+    }
+    clearTimeout(authTimer);
+    authSettled();
+    deps.registry.hold(c);
+    conn = c;
+    c.reply(hello(identity, replyTo));
+    log.debug({ userId: identity.userId }, "authenticated");
+    for (const f of held.splice(0)) void dispatch(c, f);
+    if (cameOnline) void deps.announcer.enqueue(identity.userId, true);
+    // The connection ends when its token does; the client reconnects with a fresh one.
+    const untilExpiry = identity.expiresAtMs - Date.now();
+    if (untilExpiry < 2 ** 31 - 1) {
+      expiryTimer = setTimeout(() => c.close(CLOSE.unauthenticated, "token_expired", "access token expired; reconnect with a new token", 0), Math.max(0, untilExpiry));
+      expiryTimer.unref();
+    }
+  };
+
+  const hello = (identity: Identity, replyTo: string): ServerFrame => {
+    const l = deps.limits;
+    const bucket = (op: keyof ConnectionLimits["operations"]) => l.operations[op].connection;
+    return serverFrame(
+      {
+        case: "hello",
+        value: {
+          connectionId,
+          userId: identity.userId,
+          heartbeatIntervalMs: l.heartbeatIntervalMs,
+          protocol: "v1",
+          serverTime: timestampFromDate(new Date()),
+          limits: {
+            maxBodyBytes: l.maxBodyBytes,
+            maxFrameBytes: l.maxFrameBytes,
+            sendsPerSecond: l.operations.send.connection.perSecond,
+            sendBurst: l.operations.send.connection.burst,
+            outboundBufferMessages: l.outboundBufferMessages,
+            syncMaxLimit: l.syncMaxLimit,
+            outboundBufferBytes: l.outboundBufferBytes,
+            maxInFlightRequests: l.maxInFlightPerConnection,
+            typing: bucket("typing"),
+            receipts: bucket("receipt"),
+            sync: bucket("sync"),
+            ping: bucket("ping"),
+            typingRelayIntervalMs: l.typingRelayIntervalMs,
+          },
+        },
+      },
+      replyTo,
+    );
   };
 
   const url = new URL(req.url ?? "/", "http://gateway");
@@ -110,26 +166,35 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
     } catch (e) {
       const err = e as ChatError;
       deps.onFrame("undecodable", "error");
-      if (!conn) return fail(new ChatError("unauthenticated", `the first frame must be a valid auth frame (${err.message})`), CLOSE.unauthenticated);
-      return void conn.reply(errorFrame(err, "", ""));
+      if (conn && state.isOpen) return void conn.reply(errorFrame(err, "", ""));
+      return fail(new ChatError("unauthenticated", `the first frame must be a valid auth frame (${err.message})`), CLOSE.unauthenticated);
     }
-    if (!conn) {
-      if (authenticating) {
+    switch (state.onFrame(frame.kind.case === "auth")) {
+      case "auth":
+        return void authenticate((frame.kind.value as { accessToken: string }).accessToken, frame.requestId);
+      case "refuse":
+        // Before authentication only `auth` is accepted: anything else is a protocol violation.
+        return fail(new ChatError("unauthenticated", "authenticate first with an auth frame"), CLOSE.unauthenticated);
+      case "hold":
         if (held.length >= MAX_HELD_FRAMES) return fail(new ChatError("unauthenticated", `more than ${MAX_HELD_FRAMES} frames before hello`), CLOSE.unauthenticated);
         return void held.push(frame);
-      }
-      // Before authentication only `auth` is accepted: anything else is a protocol violation.
-      if (frame.kind.case !== "auth") return fail(new ChatError("unauthenticated", "authenticate first with an auth frame"), CLOSE.unauthenticated);
-      return void authenticate(frame.kind.value.accessToken, frame.requestId);
+      case "handle":
+        conn!.alive = true;
+        return void dispatch(conn!, frame);
+      case "drop":
+        return;
     }
-    conn.alive = true;
-    void dispatch(conn, frame);
   });
 
   const dispatch = async (c: ClientConnection, frame: ClientFrame) => {
     const kind = frame.kind.case!;
+    const started = c.beginRequest();
     try {
+      if (!started) throw new ChatError("rate_limited", `more than ${2 * deps.limits.maxInFlightPerConnection} requests in flight on this connection`, { retryAfterMs: 100 });
       if (frame.kind.case === "auth") throw new ChatError("invalid_argument", "already authenticated");
+      const op = OPERATION_OF[kind as Exclude<typeof kind, "auth">];
+      c.takeToken(op);
+      deps.userOps.take(op, c.userId, Date.now());
       // The handlers are keyed by the frame kinds they serve (see createFrameHandlers).
       const handle = deps.handlers[kind as Exclude<typeof kind, "auth">] as (c: ClientConnection, value: unknown) => Promise<ServerFrame | undefined>;
       const answer = await handle(c, frame.kind.value);
@@ -142,6 +207,8 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
       if (!isChatError(e)) log.error({ err: e, kind }, "frame handler failed");
       const send = frame.kind.case === "sendMessage" ? { chatId: frame.kind.value.chatId, clientMessageId: frame.kind.value.clientMessageId } : {};
       c.reply(errorFrame(err, frame.requestId, snake(kind), send));
+    } finally {
+      if (started) c.endRequest();
     }
   };
 
@@ -152,14 +219,9 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
   ws.on("close", () => {
     clearTimeout(authTimer);
     clearTimeout(expiryTimer);
-    const c = conn;
-    if (!c) return;
-    c.markClosed();
-    // After the registration settled, so a close during it cannot leave a route behind.
-    void registered
-      .then(() => deps.registry.remove(c))
-      .then(({ wentOffline }) => (wentOffline ? deps.handlers.announcePresence(c.userId, false) : undefined))
-      .catch((err) => log.warn({ err }, "presence removal failed"));
+    authSettled();
+    const { release: mustRelease } = state.socketClosed();
+    if (mustRelease && conn) void release(conn, true);
   });
 
   ws.on("error", (err) => log.debug({ err }, "websocket error"));

@@ -1,27 +1,34 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { ChatError, childTraceparent, validateId, validateSend, type KeyedRateLimiter, type ReceiptKind } from "@chat/domain";
+import { ChatError, childTraceparent, validateId, validateSend, type ReceiptKind } from "@chat/domain";
 import { PresenceStatus, type ClientFrame, type ServerFrame } from "@chat/proto";
 import type { FrameRouter } from "@chat/routing";
 import type { Store } from "@chat/store";
 import type { ClientConnection } from "../connection/client-connection";
 import type { IngestClient } from "../ingest/ingest-client";
+import { TypingCoalescer } from "../limits/typing-coalescer";
 import { serverFrame } from "../protocol/frame-codec";
 
 export interface HandlerDeps {
   store: Store;
   ingest: IngestClient;
   router: FrameRouter;
-  // Sends per user across all of the user's connections on this gateway.
-  userSends: KeyedRateLimiter;
-  limits: { maxBodyBytes: number; maxIdLength: number; syncDefaultLimit: number; syncMaxLimit: number };
+  limits: { maxBodyBytes: number; maxIdLength: number; syncDefaultLimit: number; syncMaxLimit: number; typingRelayIntervalMs: number };
 }
 
 type Kind<K extends NonNullable<ClientFrame["kind"]["case"]>> = Extract<ClientFrame["kind"], { case: K }>["value"];
 
 // One handler per client frame kind. Each returns the frame that answers (if any) or throws a
 // ChatError, which the connection turns into an `error` frame; nothing here closes a connection.
+// Rate limits are taken before a handler runs (session.ts, limits/operation-limits.ts).
 export function createFrameHandlers(deps: HandlerDeps) {
   const { store, limits } = deps;
+  const typing = new TypingCoalescer(limits.typingRelayIntervalMs, (userId, chatId, active) => {
+    const frame = serverFrame({ case: "typing", value: { chatId, userId, active } });
+    // Relayed to online members only, never stored.
+    void otherMembers(chatId, userId)
+      .then((userIds) => deps.router.route([{ userIds, frame }]))
+      .catch(() => undefined);
+  });
 
   async function requireMember(chatId: string, userId: string): Promise<void> {
     validateId("chat_id", chatId, limits.maxIdLength);
@@ -49,9 +56,6 @@ export function createFrameHandlers(deps: HandlerDeps) {
 
   return {
     async sendMessage(conn: ClientConnection, f: Kind<"sendMessage">): Promise<ServerFrame> {
-      conn.takeSendToken();
-      const wait = deps.userSends.take(conn.userId, Date.now());
-      if (wait > 0) throw new ChatError("rate_limited", "too many sends for this user", { retryAfterMs: wait });
       // Checked here too so an oversize body never travels to ingest.
       const input = validateSend({ chatId: f.chatId, clientMessageId: f.clientMessageId, body: f.body, contentType: f.contentType }, limits);
       // Each send starts a trace that follows the message through ingest, Kafka and fanout.
@@ -81,9 +85,7 @@ export function createFrameHandlers(deps: HandlerDeps) {
 
     async typing(conn: ClientConnection, f: Kind<"typing">): Promise<undefined> {
       await requireMember(f.chatId, conn.userId);
-      const frame = serverFrame({ case: "typing", value: { chatId: f.chatId, userId: conn.userId, active: f.active } });
-      // Relayed to online members only, never stored.
-      void deps.router.route([{ userIds: await otherMembers(f.chatId, conn.userId), frame }]).catch(() => undefined);
+      typing.offer(conn.userId, f.chatId, f.active);
       return undefined;
     },
 
@@ -99,6 +101,10 @@ export function createFrameHandlers(deps: HandlerDeps) {
       if (contacts.size === 0) return;
       const frame = serverFrame({ case: "presence", value: { userId, status: online ? PresenceStatus.ONLINE : PresenceStatus.OFFLINE } });
       await deps.router.route([{ userIds: [...contacts], frame }]);
+    },
+
+    stop(): void {
+      typing.stop();
     },
   };
 }

@@ -12,6 +12,14 @@ export interface GatewayHttp {
 
 export type Readiness = () => Promise<{ ready: boolean; checks: Record<string, string> }>;
 
+// Refusal of an upgrade before any WebSocket work is done (per-IP caps).
+export interface UpgradeRefusal {
+  status: 429 | 503;
+  code: string;
+  message: string;
+  retryAfterS: number;
+}
+
 // The client-facing listener: /ws/v1 upgrades, plus /health, /ready and /metrics.
 export async function startGatewayHttp(opts: {
   host: string;
@@ -19,6 +27,8 @@ export async function startGatewayHttp(opts: {
   maxFrameBytes: number;
   metrics: Registry;
   readiness: Readiness;
+  // Decides on an upgrade before the handshake; undefined admits it.
+  admit?(req: IncomingMessage): UpgradeRefusal | undefined;
   onConnection(ws: WebSocket, req: IncomingMessage): void;
   extraRoutes?(req: IncomingMessage, res: ServerResponse): boolean;
 }): Promise<GatewayHttp> {
@@ -47,6 +57,15 @@ export async function startGatewayHttp(opts: {
   server.on("upgrade", (req, socket, head) => {
     if ((req.url ?? "").split("?")[0] !== "/ws/v1") {
       socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+      return;
+    }
+    const refused = opts.admit?.(req);
+    if (refused) {
+      const body = JSON.stringify({ code: refused.code, message: refused.message });
+      const reason = refused.status === 429 ? "Too Many Requests" : "Service Unavailable";
+      socket.end(
+        `HTTP/1.1 ${refused.status} ${reason}\r\nretry-after: ${refused.retryAfterS}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));

@@ -13,7 +13,11 @@ export class CircuitBreaker {
   private probing = false;
   private _state: BreakerState = "green";
 
-  constructor(private readonly opts: BreakerOptions) {}
+  constructor(
+    private readonly opts: BreakerOptions,
+    // Told of every change of state (once per change, never per call): the log of health changes.
+    private readonly onChange: (to: BreakerState, from: BreakerState) => void = () => undefined,
+  ) {}
 
   get state(): BreakerState {
     return this._state;
@@ -24,7 +28,7 @@ export class CircuitBreaker {
     if (this._state === "red") {
       const waited = now - this.openedAt;
       if (waited < this.opts.openMs) return { allowed: false, retryAfterMs: this.opts.openMs - waited };
-      this._state = "yellow";
+      this.set("yellow");
     }
     if (this._state === "yellow") {
       if (this.probing) return { allowed: false, retryAfterMs: 100 };
@@ -36,15 +40,22 @@ export class CircuitBreaker {
   onSuccess(): void {
     this.failures = 0;
     this.probing = false;
-    this._state = "green";
+    this.set("green");
   }
 
   onFailure(now: number): void {
     this.probing = false;
     this.failures++;
     if (this._state === "yellow" || this.failures >= this.opts.failureThreshold) {
-      this._state = "red";
       this.openedAt = now;
+      this.set("red");
     }
+  }
+
+  private set(to: BreakerState): void {
+    const from = this._state;
+    if (from === to) return;
+    this._state = to;
+    this.onChange(to, from);
   }
 }

@@ -54,7 +54,18 @@ export function serverFrame(kind: NonNullable<MessageInitShape<typeof ServerFram
 
 export function errorFrame(e: ChatError, replyTo: string, frameKind: string, extra: { chatId?: string; clientMessageId?: string } = {}): ServerFrame {
   return serverFrame(
-    { case: "error", value: { code: e.code, message: e.message, frame: frameKind, retryAfterMs: e.retryAfterMs ?? 0, chatId: extra.chatId ?? "", clientMessageId: extra.clientMessageId ?? "" } },
+    {
+      case: "error",
+      value: {
+        code: e.code,
+        message: e.message,
+        frame: frameKind,
+        retryAfterMs: e.retryAfterMs ?? 0,
+        chatId: extra.chatId ?? "",
+        clientMessageId: extra.clientMessageId ?? "",
+        cause: typeof e.details.cause === "string" ? e.details.cause : "",
+      },
+    },
     replyTo,
   );
 }

@@ -1,0 +1,144 @@
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { loadConfig } from "@chat/config";
+import { createEmbeddedEventLog } from "@chat/eventlog/embedded";
+import { startIngest, type RunningIngest } from "@chat/ingest";
+import { createLogger, createMetricsRegistry } from "@chat/observability";
+import { IngestService } from "@chat/proto";
+import { GrpcRpcHost, type ServedRpc } from "@chat/rpc";
+import { SECRET, startGatewayHarness, type GatewayHarness } from "./support/gateway-harness";
+import type { WsClient } from "./support/ws-client";
+
+// The gateway towards ingest (ADR-009, issue 10 item 12): the deadline, the circuit breaker with
+// /ready and its gauge, what an `unavailable` says, and one warning per health change.
+
+const send = (c: WsClient, clientMessageId: string, chatId: string) => c.request({ sendMessage: { chatId, clientMessageId, body: "hello" } }, 15_000);
+
+describe("ingest stalled", () => {
+  let h: GatewayHarness;
+  let stub: ServedRpc;
+  let arrivals: number[] = [];
+  const hung: Array<() => void> = [];
+  beforeAll(async () => {
+    // An ingest that accepts the call and never answers (SIGSTOP-like, as far as the gateway sees).
+    stub = await new GrpcRpcHost("127.0.0.1", SECRET).serve(
+      "stalled-ingest",
+      (router) =>
+        router.service(IngestService, {
+          persistMessage: () =>
+            new Promise((_resolve, reject) => {
+              arrivals.push(Date.now());
+              hung.push(() => reject(new Error("test over")));
+            }) as never,
+        }),
+      { port: 0, internal: true },
+    );
+    h = await startGatewayHarness({ ingestAddress: stub.address, overrides: { CHAT_INGEST_DEADLINE_MS: "300", CHAT_MAX_IN_FLIGHT_PER_CONNECTION: "2" } });
+  });
+  afterAll(async () => {
+    hung.forEach((f) => f());
+    await h.stop();
+    await stub.close();
+  });
+
+  test("a send past the ingest deadline is unavailable, saying it timed out, with a retry-after", async () => {
+    const chatId = await h.createGroup(["alice", "bob"]);
+    const alice = await h.connect("alice");
+    const started = Date.now();
+    const res = await send(alice, "slow-1", chatId);
+    expect(res.error).toMatchObject({ code: "unavailable", frame: "send_message", cause: "ingest_timeout", chatId, clientMessageId: "slow-1" });
+    expect(res.error.message).toMatch(/did not answer within 300 ms/);
+    expect(res.error.retryAfterMs).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    await alice.close();
+  });
+
+  test("requests in flight per connection are bounded: a pipelining client cannot pile calls onto a stalled ingest", async () => {
+    const chatId = await h.createGroup(["carol", "bob"]);
+    const carol = await h.connect("carol");
+    arrivals = [];
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => send(carol, `pipelined-${i}`, chatId)));
+    // Every frame is answered. Before the first deadline (300 ms) frees a slot, at most twice the
+    // bound (2) reached ingest: the rest waited unread in the socket, or were refused.
+    expect(answers.every((a) => a.error)).toBe(true);
+    const early = arrivals.filter((t) => t - arrivals[0] < 250);
+    expect(early.length).toBeGreaterThanOrEqual(1);
+    expect(early.length).toBeLessThanOrEqual(4);
+    await carol.close();
+  });
+});
+
+describe("ingest unreachable, then back", () => {
+  let h: GatewayHarness;
+  let ingest: RunningIngest | undefined;
+  let port: number;
+  beforeAll(async () => {
+    port = await freePort();
+    h = await startGatewayHarness({ ingestAddress: `http://127.0.0.1:${port}` });
+  });
+  afterAll(async () => {
+    await h.stop();
+    await ingest?.stop();
+  });
+
+  const ready = async () => {
+    const res = await fetch(`${h.httpUrl}/ready`);
+    return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } };
+  };
+  const gauge = async () => {
+    const text = await (await fetch(`${h.httpUrl}/metrics`)).text();
+    return Number(/^gateway_ingest_health(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1]);
+  };
+
+  test("refused connections → unreachable; then the breaker opens (/ready 503, gauge 2) and closes again once ingest is back", async () => {
+    const chatId = await h.createGroup(["dora", "eve"]);
+    const dora = await h.connect("dora");
+    expect(await ready()).toMatchObject({ status: 200, body: { checks: { ingest: "green" } } });
+    expect(await gauge()).toBe(0);
+
+    const first = await send(dora, "m-1", chatId);
+    expect(first.error).toMatchObject({ code: "unavailable", cause: "ingest_unreachable" });
+    expect(first.error.message).toMatch(/unreachable/);
+    // Five failures open the circuit; the next sends fail fast and say so.
+    for (let i = 0; i < 6; i++) await send(dora, "m-1", chatId);
+    const fast = await send(dora, "m-1", chatId);
+    expect(fast.error).toMatchObject({ code: "unavailable", cause: "ingest_breaker_open" });
+    expect(fast.error.retryAfterMs).toBeGreaterThan(0);
+    expect(await ready()).toMatchObject({ status: 503, body: { checks: { ingest: "red" } } });
+    expect(await gauge()).toBe(2);
+    // Eight failing sends, one warning.
+    expect(h.warnings.filter((w) => w.dependency === "ingest" && w.breaker === "red")).toHaveLength(1);
+
+    ingest = await startIngest(loadConfig({}, { CHAT_INGEST_GRPC_PORT: String(port), CHAT_SERVICE_SECRET: SECRET, CHAT_LOG_LEVEL: "silent" }), {
+      store: h.store,
+      eventLog: createEmbeddedEventLog(),
+      rpc: new GrpcRpcHost("127.0.0.1", SECRET),
+      logger: createLogger("ingest", "silent"),
+      metrics: createMetricsRegistry("ingest-test", false),
+    });
+    // A client as it should be: same clientMessageId, waits retryAfterMs.
+    let ack: Record<string, any> | undefined;
+    const deadline = Date.now() + 20_000;
+    while (!ack && Date.now() < deadline) {
+      const res = await send(dora, "m-1", chatId);
+      if (res.messageAck) ack = res.messageAck;
+      else await new Promise((r) => setTimeout(r, Math.max(50, res.error.retryAfterMs)));
+    }
+    expect(ack).toMatchObject({ chatId, clientMessageId: "m-1", seq: "1" });
+    expect(await ready()).toMatchObject({ status: 200, body: { checks: { ingest: "green" } } });
+    expect(await gauge()).toBe(0);
+    expect(h.warnings.filter((w) => w.dependency === "ingest" && w.breaker === "green")).toHaveLength(1);
+    await dora.close();
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
