@@ -7,12 +7,20 @@ import { createLogger, createMetricsRegistry } from "@chat/observability";
 import { IngestService } from "@chat/proto";
 import { GrpcRpcHost, type ServedRpc } from "@chat/rpc";
 import { SECRET, startGatewayHarness, type GatewayHarness } from "./support/gateway-harness";
+import { until } from "./support/until";
 import type { WsClient } from "./support/ws-client";
 
 // The gateway towards ingest (ADR-009, issue 10 item 12): the deadline, the circuit breaker with
 // /ready and its gauge, what an `unavailable` says, and one warning per health change.
 
-const send = (c: WsClient, clientMessageId: string, chatId: string) => c.request({ sendMessage: { chatId, clientMessageId, body: "hello" } }, 15_000);
+// A send as a client makes it: rate_limited answers are waited out (retryAfterMs) and resent.
+async function send(c: WsClient, clientMessageId: string, chatId: string): Promise<Record<string, any>> {
+  for (;;) {
+    const res = await c.request({ sendMessage: { chatId, clientMessageId, body: "hello" } }, 15_000);
+    if (res.error?.code !== "rate_limited") return res;
+    await new Promise((r) => setTimeout(r, res.error.retryAfterMs));
+  }
+}
 
 describe("ingest stalled", () => {
   let h: GatewayHarness;
@@ -25,9 +33,11 @@ describe("ingest stalled", () => {
       "stalled-ingest",
       (router) =>
         router.service(IngestService, {
-          persistMessage: () =>
+          // Never answers; gives up only when the caller does (deadline) or the test ends.
+          persistMessage: (_req, ctx) =>
             new Promise((_resolve, reject) => {
               arrivals.push(Date.now());
+              ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason));
               hung.push(() => reject(new Error("test over")));
             }) as never,
         }),
@@ -57,7 +67,8 @@ describe("ingest stalled", () => {
     const chatId = await h.createGroup(["carol", "bob"]);
     const carol = await h.connect("carol");
     arrivals = [];
-    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => send(carol, `pipelined-${i}`, chatId)));
+    // Fired at once, no retries: only what the gateway lets through reaches the stalled ingest.
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => carol.request({ sendMessage: { chatId, clientMessageId: `pipelined-${i}`, body: "x" } }, 15_000)));
     // Every frame is answered. Before the first deadline (300 ms) frees a slot, at most twice the
     // bound (2) reached ingest: the rest waited unread in the socket, or were refused.
     expect(answers.every((a) => a.error)).toBe(true);
@@ -108,6 +119,13 @@ describe("ingest unreachable, then back", () => {
     expect(await gauge()).toBe(2);
     // Eight failing sends, one warning.
     expect(h.warnings.filter((w) => w.dependency === "ingest" && w.breaker === "red")).toHaveLength(1);
+
+    // Past the open period the breaker lets a probe through, which fails and reopens it: still
+    // the same outage, so still one warning.
+    await until(async () => (await send(dora, "m-1", chatId)).error?.cause === "ingest_unreachable", 15_000, "a probe after the open period");
+    // (each poll is a send: fail-fast answers until the open period ends)
+    expect(await send(dora, "m-1", chatId)).toMatchObject({ error: { cause: "ingest_breaker_open" } });
+    expect(h.warnings.filter((w) => w.dependency === "ingest")).toHaveLength(1);
 
     ingest = await startIngest(loadConfig({}, { CHAT_INGEST_GRPC_PORT: String(port), CHAT_SERVICE_SECRET: SECRET, CHAT_LOG_LEVEL: "silent" }), {
       store: h.store,

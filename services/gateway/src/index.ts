@@ -47,9 +47,12 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const log = deps.logger.child({ gatewayId: id });
   const limits = config.limits;
   const credential = serviceCredentialClient(config.serviceSecret);
-  const ingest = new IngestClient(deps.rpc.transports.forAddress(deps.ingestAddress, [credential]), limits.ingestDeadlineMs, (to, from) =>
-    log.warn({ dependency: "ingest", breaker: to, was: from }, to === "green" ? "ingest circuit closed: sends go through again" : to === "red" ? "ingest circuit opened: sends fail fast" : "ingest circuit half-open: probing"),
-  );
+  // Logged when ingest turns unhealthy and when it is healthy again, once each: the red ⇄ yellow
+  // probing cycle of a long outage is not news.
+  const ingest = new IngestClient(deps.rpc.transports.forAddress(deps.ingestAddress, [credential]), limits.ingestDeadlineMs, (to, from) => {
+    if (from === "green") log.warn({ dependency: "ingest", breaker: to }, "ingest is failing: circuit opened, sends fail fast");
+    else if (to === "green") log.warn({ dependency: "ingest", breaker: to }, "ingest answers again: circuit closed");
+  });
   const router = new FrameRouter(deps.presence, deps.rpc.transports, [credential]);
   const registry = new ConnectionRegistry<ClientConnection>(deps.presence, id, limits.presenceTtlMs);
   const operations: OperationLimits = {
