@@ -13,7 +13,7 @@ let h: GatewayHarness;
 let presence: FaultyPresence;
 beforeAll(async () => {
   presence = new FaultyPresence();
-  h = await startGatewayHarness({ presence, overrides: { CHAT_HEARTBEAT_INTERVAL_MS: "50" } });
+  h = await startGatewayHarness({ presence, overrides: { CHAT_HEARTBEAT_INTERVAL_MS: "200" } });
 });
 afterAll(async () => {
   presence.stall = undefined;

@@ -42,10 +42,11 @@ let redis: ChildProcess;
 let port: number;
 let presence: Presence;
 let h: GatewayHarness;
+const adapterWarnings: string[] = [];
 beforeAll(async () => {
   port = await freePort();
   redis = await startRedis(port);
-  presence = createRedisPresence({ url: `redis://127.0.0.1:${port}`, keyPrefix: `restart-${randomUUID().slice(0, 8)}:` });
+  presence = createRedisPresence({ url: `redis://127.0.0.1:${port}`, keyPrefix: `restart-${randomUUID().slice(0, 8)}:`, logger: { warn: (_fields, msg) => adapterWarnings.push(msg) } });
   h = await startGatewayHarness({ presence, overrides: { CHAT_HEARTBEAT_INTERVAL_MS: "60000", CHAT_PRESENCE_TTL_MS: "120000" } });
 });
 afterAll(async () => {
@@ -73,6 +74,8 @@ test("after a Redis restart (data lost) the gateway registration and every live 
   expect(took).toBeLessThan(5000);
   process.stdout.write(`routes re-registered ${took} ms after Redis was back\n`);
   expect(h.warnings.some((w) => /presence reconnected/.test(String(w.msg)))).toBe(true);
+  // The outage is logged once each way, however many reconnect attempts failed in between.
+  expect(adapterWarnings).toEqual(["redis presence connection lost; reconnecting", "redis presence connection restored"]);
 
   // The connections themselves were never disturbed.
   expect((await alice.request({ ping: { nonce: "after" } })).pong.nonce).toBe("after");

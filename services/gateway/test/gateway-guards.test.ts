@@ -1,3 +1,4 @@
+import { DependencyHealth } from "../src/health/dependency-health";
 import { singleFlight } from "../src/health/single-flight";
 import { IpAdmission } from "../src/limits/ip-admission";
 import { ConnectionOperationLimiter, UserOperationLimiter, type OperationLimits } from "../src/limits/operation-limits";
@@ -77,4 +78,15 @@ test("presence announcements of one user go out in order even when the first is 
   void a.enqueue("alice", true);
   await a.enqueue("alice", false);
   expect(out).toEqual(["alice:online", "alice:offline"]);
+});
+
+test("dependency health: one warning when it starts failing, one when it recovers, none in between", () => {
+  const lines: string[] = [];
+  const health = new DependencyHealth("presence", { warn: (_o, msg) => lines.push(msg) });
+  health.ok();
+  for (let i = 0; i < 5; i++) health.failed(new Error("down"));
+  expect(health.isHealthy).toBe(false);
+  for (let i = 0; i < 5; i++) health.ok();
+  health.failed(new Error("again"));
+  expect(lines).toEqual(["presence is failing", "presence is reachable again", "presence is failing"]);
 });
