@@ -5,7 +5,7 @@ PNPM ?= npx --yes pnpm@10.20.0
 BUF := node_modules/.bin/buf
 STAMP := node_modules/.install-stamp
 
-.PHONY: bootstrap dev test test-unit test-e2e test-integration test-faults reliability-doc test-deploy proto lint typecheck proto-breaking infra-up infra-down clean build bundle docker up down
+.PHONY: bootstrap dev web test test-unit test-web test-e2e test-browser test-integration test-faults reliability-doc test-deploy proto lint typecheck proto-breaking infra-up infra-down clean build bundle docker up down
 
 $(STAMP): package.json pnpm-lock.yaml $(wildcard packages/*/package.json services/*/package.json)
 	$(PNPM) install --frozen-lockfile
@@ -21,14 +21,23 @@ proto: packages/proto/src/gen/.stamp
 	@for f in annotations http; do cmp -s node_modules/google-proto-files/google/api/$$f.proto proto/google/api/$$f.proto || { echo "proto/google/api/$$f.proto differs from google-proto-files; run: cp node_modules/google-proto-files/google/api/$$f.proto proto/google/api/"; exit 1; }; done
 	cd proto && ../$(BUF) lint
 
+# The web page's static build, rebuilt only when its sources (or the SDK's, or the protos') change.
+WEB_DIST := packages/web/dist/index.html
+WEB_SRC := $(shell find packages/web/src packages/web/index.html packages/web/vite.config.ts packages/client/src -type f 2>/dev/null)
+$(WEB_DIST): packages/proto/src/gen/.stamp $(WEB_SRC)
+	cd packages/web && node_modules/.bin/vite build --logLevel warn
+
+## web: build the web page (packages/web/dist; the all-in-one serves it at /app/)
+web: $(WEB_DIST)
+
 ## dev: run all four services in one process on embedded stand-ins (ctrl-c stops it)
-dev: proto
+dev: proto web
 	$(PNPM) run dev
 
 ## test: lint + typecheck + unit, contract, e2e suites, then the integration suites on real
 ## Kafka, DynamoDB Local and Redis started (and stopped) by scripts/with-infra.sh, then the
 ## fault-injection suite on servers of its own
-test: lint typecheck proto-breaking test-unit test-e2e test-deploy test-integration test-faults
+test: lint typecheck proto-breaking test-unit test-web test-e2e test-browser test-deploy test-integration test-faults
 
 # Each suite also writes jest's JSON report to .test-results/ (.ci/run prints the totals).
 test-unit: proto
@@ -44,6 +53,18 @@ test-e2e: proto
 test-deploy: bundle
 	@mkdir -p .test-results
 	$(PNPM) test --selectProjects deploy --json --outputFile=.test-results/deploy.json
+
+# The web page's unit tests (Vitest).
+test-web: proto
+	@mkdir -p .test-results
+	cd packages/web && node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=../../.test-results/web.json
+
+# Two users in headless Chromium (Debian's package, installed here when missing) against a real
+# all-in-one; screenshots go to .test-results/browser/.
+test-browser: proto web
+	@mkdir -p .test-results/browser
+	bash scripts/ensure-chromium.sh
+	$(PNPM) test --selectProjects browser --json --outputFile=.test-results/browser.json
 
 test-integration: proto
 	@mkdir -p .test-results

@@ -17,11 +17,13 @@ export default {
       ...base,
       displayName: "unit",
       testMatch: ["<rootDir>/packages/*/test/**/*.test.ts", "<rootDir>/services/*/test/**/*.test.ts"],
-      testPathIgnorePatterns: ["/node_modules/", "/test/integration/"],
+      // packages/web has its own runner (Vitest): make test-web.
+      testPathIgnorePatterns: ["/node_modules/", "/test/integration/", "<rootDir>/packages/web/"],
     },
     { ...base, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"] },
     // Needs `make bundle` first (make test-deploy does it): dist/*.mjs are run for real.
     { ...base, displayName: "deploy", testMatch: ["<rootDir>/tests/deploy/**/*.test.ts"] },
+    { ...base, displayName: "browser", testMatch: ["<rootDir>/tests/browser/**/*.test.ts"] },
     {
       ...base,
       displayName: "integration",

@@ -183,3 +183,22 @@ test("logging in as another user in the same browser switches the account", asyn
   const start = await fetch(second.url, { redirect: "manual", headers: { cookie: jar } });
   expect(start.headers.get("location")).toMatch(/^\/interaction\//);
 });
+
+test("/dev/token: JSON in, JSON out; a form body (curl -d sub=alice) gets the bare token as text", async () => {
+  const json = await fetch(`${issuer.issuer}/dev/token`, { method: "POST", body: JSON.stringify({ sub: "alice" }) });
+  expect(json.headers.get("content-type")).toBe("application/json");
+  expect(decodeJwt(((await json.json()) as { access_token: string }).access_token).sub).toBe("alice");
+
+  const form = await fetch(`${issuer.issuer}/dev/token`, { method: "POST", body: "sub=bob", headers: { "content-type": "application/x-www-form-urlencoded" } });
+  expect(form.status).toBe(200);
+  expect(form.headers.get("content-type")).toMatch(/^text\/plain/);
+  const text = await form.text();
+  expect(text.endsWith("\n")).toBe(true);
+  expect(decodeJwt(text.trim())).toMatchObject({ sub: "bob", aud: "chat-api" });
+
+  for (const bad of ["sub=has space", "sub=", "name=bob"]) {
+    const r = await fetch(`${issuer.issuer}/dev/token`, { method: "POST", body: bad, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(r.status).toBe(400);
+    expect(await r.text()).toMatch(/invalid_argument/);
+  }
+});

@@ -2,13 +2,14 @@ import { join } from "node:path";
 import { startChatMgmt, type RunningChatMgmt } from "@chat/chatmgmt";
 import { loadConfig, type Config } from "@chat/config";
 import type { EventLog } from "@chat/eventlog";
-import { startDevIssuer, type DevIssuer } from "@chat/identity/dev-issuer";
+import { DEV_CLIENTS, DEV_RESOURCE, startDevIssuer, type DevIssuer } from "@chat/identity/dev-issuer";
 import { startFanout } from "@chat/fanout";
 import { startGateway, type RunningGateway } from "@chat/gateway";
 import { startIngest } from "@chat/ingest";
 import { createLogger, createMetricsRegistry, type Logger } from "@chat/observability";
 import { InProcessRpcHost } from "@chat/rpc";
 import { createEventLog, createPresence, createStore, createVerifier } from "@chat/wiring";
+import { WEB_PATH, webAppRoutes } from "./web-app";
 
 export interface AllInOne {
   config: Config;
@@ -16,6 +17,8 @@ export interface AllInOne {
   devIssuer?: DevIssuer;
   gateway: RunningGateway;
   chatmgmt: RunningChatMgmt;
+  // The web page, on the chat management port.
+  webUrl: string;
   // The event log the services share (inspection and fault injection in tests).
   eventLog: EventLog;
   logger: Logger;
@@ -45,7 +48,18 @@ export async function startAllInOne(overrides: Record<string, string> = {}, env:
   const child = (service: string) => createLogger(service, config.logLevel);
 
   const ingest = await startIngest(config, { store, eventLog, rpc, logger: child("ingest"), metrics });
-  const chatmgmt = await startChatMgmt(config, { store, eventLog, verifier, logger: child("chatmgmt"), metrics });
+  let gatewayPort = 0;
+  const web = webAppRoutes({
+    // Same origin for the API; the WebSocket on the host name the browser used, gateway port.
+    config: (req) => ({
+      issuer,
+      clientId: DEV_CLIENTS.web,
+      resource: devIssuer ? DEV_RESOURCE : undefined,
+      apiUrl: "",
+      wsUrl: `ws://${hostOf(req.headers.host) ?? config.host}:${gatewayPort}/ws/v1`,
+    }),
+  });
+  const chatmgmt = await startChatMgmt(config, { store, eventLog, verifier, logger: child("chatmgmt"), metrics, httpRoutes: web });
   const fanout = await startFanout(config, { store, eventLog, presence, rpc, logger: child("fanout"), metrics });
   const gateway = await startGateway(config, {
     store,
@@ -56,6 +70,7 @@ export async function startAllInOne(overrides: Record<string, string> = {}, env:
     logger: child("gateway"),
     metrics,
   });
+  gatewayPort = gateway.port;
 
   return {
     config,
@@ -63,6 +78,7 @@ export async function startAllInOne(overrides: Record<string, string> = {}, env:
     devIssuer,
     gateway,
     chatmgmt,
+    webUrl: `http://${config.host}:${chatmgmt.port}${WEB_PATH}`,
     eventLog,
     logger,
     async stop() {
@@ -76,4 +92,10 @@ export async function startAllInOne(overrides: Record<string, string> = {}, env:
       await devIssuer?.close();
     },
   };
+}
+
+// "127.0.0.1:8081" → "127.0.0.1", "[::1]:8081" → "[::1]"; undefined if absent or odd.
+function hostOf(header: string | undefined): string | undefined {
+  const m = header?.match(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d+)?$/);
+  return m?.[1];
 }

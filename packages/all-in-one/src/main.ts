@@ -17,10 +17,11 @@ process.stdout.write(
   [
     "",
     "chat backend (all-in-one) is up",
+    `  Web page    ${app.webUrl}   (log in as any name; open it in two windows to chat)`,
     `  WebSocket   ws://${h}:${gateway.port}/ws/v1`,
     `  REST API    http://${h}:${chatmgmt.port}/api/v1   (OpenAPI: /api/v1/openapi.json; also Connect JSON)`,
     `  gRPC API    ${h}:${chatmgmt.grpcPort}   (messaging.v1.ChatMgmtService)`,
-    `  OIDC issuer ${issuer}${app.devIssuer ? `  (dev token: curl -s -XPOST ${issuer}/dev/token -d '{"sub":"alice"}')` : ""}`,
+    `  OIDC issuer ${issuer}${app.devIssuer ? `  (a token for scripts: curl -s ${issuer}/dev/token -d sub=alice)` : ""}`,
     `  Data        ${config.store.kind === "embedded" ? config.store.dataDir : config.store.kind}`,
     `  Health      http://${h}:${gateway.port}/ready   Metrics http://${h}:${gateway.port}/metrics`,
     "",

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createContextValues, createRouterTransport } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -23,6 +23,9 @@ export interface ChatMgmtDeps {
   verifier: TokenVerifier;
   logger: Logger;
   metrics: Registry;
+  // Extra HTTP routes on the REST port, tried before Connect (the all-in-one serves the web page
+  // here, same-origin with the API). Returns false to pass the request on.
+  httpRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface RunningChatMgmt {
@@ -78,6 +81,7 @@ export async function startChatMgmt(config: Config, deps: ChatMgmtDeps): Promise
       res.writeHead(200, { "content-type": deps.metrics.contentType });
       return void res.end(await deps.metrics.metrics());
     }
+    if (deps.httpRoutes?.(req, res)) return;
     connect(req, res);
   });
   await new Promise<void>((resolve, reject) => {

@@ -98,10 +98,13 @@ export async function startDevIssuer(opts: DevIssuerOptions): Promise<DevIssuer>
   };
 }
 
+// JSON in ({"sub":"alice"}), JSON out. A form body (curl's `-d sub=alice`) gets the bare token
+// as text, so a script needs no JSON tool: ALICE=$(curl -s localhost:4400/dev/token -d sub=alice).
 async function handleDevToken(req: IncomingMessage, res: ServerResponse, mint: DevIssuer["mintAccessToken"]): Promise<void> {
-  const send = (status: number, body: unknown) => {
-    res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
-    res.end(JSON.stringify(body));
+  let text = false;
+  const send = (status: number, body: { access_token: string } | { code: string; message: string }) => {
+    res.writeHead(status, { "content-type": text ? "text/plain; charset=utf-8" : "application/json", "cache-control": "no-store" });
+    res.end(text ? `${"access_token" in body ? body.access_token : `${body.code}: ${body.message}`}\n` : JSON.stringify(body));
   };
   if (req.method !== "POST") return send(405, { code: "invalid_argument", message: "use POST" });
   let raw = "";
@@ -113,8 +116,14 @@ async function handleDevToken(req: IncomingMessage, res: ServerResponse, mint: D
   try {
     sub = (JSON.parse(raw) as { sub?: unknown }).sub;
   } catch {
-    return send(400, { code: "invalid_argument", message: 'body must be JSON like {"sub":"alice"}' });
+    const form = new URLSearchParams(raw);
+    if (!form.has("sub")) return send(400, { code: "invalid_argument", message: 'body must be JSON like {"sub":"alice"} or a form like sub=alice' });
+    text = true;
+    sub = form.get("sub");
   }
   if (typeof sub !== "string" || !USER_NAME.test(sub)) return send(400, { code: "invalid_argument", message: "sub must match [A-Za-z0-9_-.:@]{1,128}" });
-  send(200, { access_token: await mint(sub), token_type: "Bearer", expires_in: 3600 });
+  const token = await mint(sub);
+  if (text) return send(200, { access_token: token });
+  res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+  res.end(JSON.stringify({ access_token: token, token_type: "Bearer", expires_in: 3600 }));
 }

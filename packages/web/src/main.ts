@@ -1,0 +1,41 @@
+import "./styles.css";
+import { Auth } from "./auth/auth";
+import { loadConfig } from "./config";
+import { createSdkBackend } from "./sdk-backend";
+import { ChatApp } from "./ui/chat-app";
+import { errorText } from "./ui/dom";
+import { renderLogin } from "./ui/login-view";
+
+const root = document.getElementById("root")!;
+
+async function boot(): Promise<void> {
+  const cfg = await loadConfig();
+  const auth = await Auth.discover(cfg);
+  let loginError: string | undefined;
+  if (auth.isCallback()) {
+    try {
+      await auth.finishLogin();
+    } catch (e) {
+      loginError = errorText(e);
+    }
+  }
+  const tokens = auth.current();
+  if (!tokens) return renderLogin(root, () => void auth.startLogin(), loginError);
+
+  const backend = createSdkBackend(cfg, tokens.user, (force) => auth.accessToken(force));
+  const app = new ChatApp(root, backend, async () => {
+    await backend.close();
+    await auth.logout();
+    renderLogin(root, () => void auth.startLogin());
+  });
+  await app.start();
+}
+
+boot().catch((e) => {
+  root.replaceChildren();
+  const p = document.createElement("p");
+  p.className = "login error";
+  p.setAttribute("role", "alert");
+  p.textContent = `The page could not start: ${errorText(e)}`;
+  root.append(p);
+});
