@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ChatKind, createChatClient } from "@chat/client/node";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { canListen, freePorts, startAllInOneProcess, type AllInOneProcess } from "./support/all-in-one-process";
 
@@ -139,4 +140,49 @@ test("alice and bob log in, chat both ways with typing and read receipts, and th
   await bob2.context().close();
   await alice.locator('[data-testid="member"][data-user="bob"][data-online="false"]').waitFor(WAIT);
   await alice.screenshot({ path: join(SHOTS, "alice-after-restart.png") });
+
+  // Creating a chat with a bad member name shows the error and keeps what was typed.
+  await alice.getByTestId("new-chat-title").fill("typo");
+  await alice.getByTestId("new-chat-members").fill("bob, not/valid");
+  await alice.getByTestId("new-chat-create").click();
+  await alice.getByTestId("new-chat-error").filter({ hasText: "invalid_argument" }).waitFor(WAIT);
+  expect(await alice.getByTestId("new-chat-members").inputValue()).toBe("bob, not/valid");
+  expect(await alice.getByTestId("new-chat-title").inputValue()).toBe("typo");
 }, 300_000);
+
+test("history on scroll: a chat with 70 earlier messages shows the newest page, then older pages as alice scrolls up", async () => {
+  // carol writes 70 messages through the SDK before alice is a member, then adds her.
+  const token = async () => {
+    const res = await fetch(`${server.issuer}/dev/token`, { method: "POST", body: JSON.stringify({ sub: "carol" }) });
+    return ((await res.json()) as { access_token: string }).access_token;
+  };
+  const carol = createChatClient({ url: server.wsUrl, apiUrl: server.apiUrl, token });
+  const { chat } = await carol.api.createChat({ kind: ChatKind.GROUP, title: "long history", memberIds: ["dave"] });
+  await carol.connect();
+  // One at a time, so seq order is send order (the SDK honours rate_limited retry-after).
+  for (let i = 1; i <= 70; i++) await carol.send(chat!.chatId, `old ${i}`);
+  await carol.api.addMember({ chatId: chat!.chatId, userId: "alice" });
+  await carol.close();
+
+  const alice = await openAs("alice");
+  await alice.getByTestId("chat-item").filter({ hasText: "long history" }).click(WAIT);
+  await message(alice, "old 70").waitFor(WAIT);
+  const first = await alice.getByTestId("message").count();
+  expect(first).toBeLessThan(70);
+  await alice.getByTestId("history-state").filter({ hasText: "Scroll up" }).waitFor(WAIT);
+  // Scroll to the top, wait for the older page, again, until the start of the chat.
+  const reachedStart = () => alice.getByTestId("history-state").filter({ hasText: "Start of the chat" }).isVisible();
+  for (let shown = first, pages = 0; !(await reachedStart()); pages++) {
+    expect(pages).toBeLessThan(5);
+    await alice.getByTestId("messages").evaluate((el) => el.scrollTo(0, 0));
+    await alice.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="message"]').length > n || !!document.querySelector('[data-testid="history-state"]')?.textContent?.includes("Start"),
+      shown,
+      WAIT,
+    );
+    shown = await alice.getByTestId("message").count();
+  }
+  const bodies = await alice.getByTestId("message").locator(".body").allTextContents();
+  expect(bodies).toEqual(Array.from({ length: 70 }, (_, i) => `old ${i + 1}`));
+  await alice.screenshot({ path: join(SHOTS, "alice-history.png") });
+}, 240_000);

@@ -23,8 +23,9 @@ export function createSdkBackend(cfg: WebConfig, user: string, accessToken: (for
     url: cfg.wsUrl,
     apiUrl,
     token: ({ reason }) => accessToken(reason === "expired"),
-    // Wide enough that a page left open does not re-emit a chat's whole history after a restart.
-    untrackedChats: "sync",
+    // A chat joined later is followed from its last seq when the membership push makes the page
+    // reload its list; its older messages load on scroll, not all at once.
+    untrackedChats: "ignore",
   });
   const listeners: { [K in keyof BackendEvents]: BackendEvents[K][] } = { state: [], message: [], receipt: [], presence: [], typing: [], membership: [] };
   const emit = <K extends keyof BackendEvents>(k: K, ...args: Parameters<BackendEvents[K]>) => {

@@ -68,7 +68,7 @@ export class ChatApp {
             h("button", { type: "submit", "data-testid": "new-chat-create" }, "Create"),
           ),
         ),
-        h("div", { style: "flex:1;display:flex;flex-direction:column;min-width:0" }, this.errorBox, this.chatPane),
+        h("div", { class: "pane" }, this.errorBox, this.chatPane),
       ),
     );
     this.wire();
