@@ -30,7 +30,7 @@ function world(opts: { stored: Msg[]; currentSeq?: number; acked: Msg[]; views: 
     }
     return { user, views: new Map([[chatId, view]]), pushOrder: new Map([[`1/${chatId}`, opts.pushes?.[user] ?? seqs]]) };
   });
-  const sent: SentRecord[] = opts.acked.map((m) => ({ chatId, sender: m.sender, clientMessageId: m.cmid, firstAttemptAt: 0, seq: m.seq, messageId: id(m.seq, m.cmid) }));
+  const sent: SentRecord[] = opts.acked.map((m) => ({ chatId, sender: m.sender, clientMessageId: m.cmid, body: "", firstAttemptAt: 0, seq: m.seq, messageId: id(m.seq, m.cmid) }));
   const load = { chats: [{ chatId, members: Object.keys(opts.views) }], clients, sent, acked: () => sent } as unknown as Load;
   return { load, store };
 }

@@ -6,6 +6,7 @@ export interface SentRecord {
   chatId: string;
   sender: string;
   clientMessageId: string;
+  body: string;
   firstAttemptAt: number;
   ackedAt?: number;
   seq?: number;
@@ -81,10 +82,10 @@ export class Load {
     await sleep(Math.random() * this.shape.sendIntervalMs);
     for (let n = 0; this.running; n++) {
       const chat = chats[n % chats.length];
-      const rec: SentRecord = { chatId: chat.chatId, sender: client.user, clientMessageId: `${this.name}-${index}-${n}`, firstAttemptAt: Date.now() };
+      const rec: SentRecord = { chatId: chat.chatId, sender: client.user, clientMessageId: `${this.name}-${index}-${n}`, body: `message ${n} from ${client.user}`, firstAttemptAt: Date.now() };
       this.sent.push(rec);
       try {
-        const ack = await client.send(chat.chatId, rec.clientMessageId, `message ${n} from ${client.user}`, { deadlineMs: 90_000 });
+        const ack = await client.send(chat.chatId, rec.clientMessageId, rec.body, { deadlineMs: 90_000 });
         rec.ackedAt = Date.now();
         rec.seq = Number(ack.seq);
         rec.messageId = ack.messageId;

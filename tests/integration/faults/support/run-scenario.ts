@@ -48,8 +48,8 @@ export async function runScenario(dep: Deployment, scenario: Scenario, shape: Lo
     const during = load.acked().filter((r) => r.chatId === chat.chatId && r.firstAttemptAt >= faultStart).slice(0, 3);
     for (const r of during) {
       const client = load.clients.find((c) => c.user === r.sender)!;
-      const again = await client.send(r.chatId, r.clientMessageId, "retried after the fault", { deadlineMs: 60_000 });
-      if (Number(again.seq) !== r.seq) violations.push(`${r.clientMessageId}: first acknowledged as seq ${r.seq}, as ${again.seq} when retried`);
+      const again = await client.send(r.chatId, r.clientMessageId, r.body, { deadlineMs: 60_000 });
+      if (Number(again.seq) !== r.seq || again.messageId !== r.messageId) violations.push(`${r.clientMessageId}: first acknowledged as seq ${r.seq} (${r.messageId}), as ${again.seq} (${again.messageId}) when retried`);
     }
   }
 
