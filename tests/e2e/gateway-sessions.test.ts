@@ -108,6 +108,10 @@ describe("heartbeats", () => {
     // Ticks go on (the protocol pings prove it) while one refresh hangs.
     await until(() => pings >= 8, 10_000, "8 heartbeat ticks");
     expect(presence.calls.refresh - before).toBeLessThanOrEqual(1);
+    // Readiness answers (not ready) instead of hanging on the stalled presence.
+    const ready = await fetch(`${h.httpUrl}/ready`, { signal: AbortSignal.timeout(10_000) });
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ checks: { presence: "timeout" } });
     presence.stall = undefined;
     unstall();
     await heartbeats(2);

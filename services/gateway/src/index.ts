@@ -21,6 +21,8 @@ import { IpAdmission } from "./limits/ip-admission";
 import { UserOperationLimiter, type OperationLimits } from "./limits/operation-limits";
 import { PresenceAnnouncer } from "./presence/presence-announcer";
 
+const READINESS_PROBE_TIMEOUT_MS = 1000;
+
 export interface GatewayDeps {
   store: Store;
   presence: Presence;
@@ -109,12 +111,16 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     admit: (req) => (draining ? undefined : admission.admit(peerIp(req), Date.now())),
     readiness: async () => {
       const checks: Record<string, string> = { ingest: ingest.breaker.state };
+      // Bounded: a stalled Redis or store must make /ready answer "not ready", not hang it.
       const probe = async (name: string, f: () => Promise<void>) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), READINESS_PROBE_TIMEOUT_MS)));
         try {
-          await f();
-          checks[name] = "ok";
+          checks[name] = (await Promise.race([f().then(() => "ok" as const), timeout])) === "ok" ? "ok" : "timeout";
         } catch {
           checks[name] = "unreachable";
+        } finally {
+          clearTimeout(timer);
         }
       };
       await Promise.all([probe("presence", () => deps.presence.ping()), probe("store", () => deps.store.ping())]);

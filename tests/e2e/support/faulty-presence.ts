@@ -10,7 +10,7 @@ export class FaultyPresence implements Presence {
   failRegisterFor = new Set<string>();
   // Registration of these users waits until the promise resolves.
   holdRegisterFor = new Map<string, Promise<void>>();
-  // While set, refreshConnections and registerGateway wait for it.
+  // While set, refreshConnections, registerGateway and ping wait for it.
   stall?: Promise<void>;
 
   async registerConnection(route: ConnectionRoute, ttlMs: number) {
@@ -42,7 +42,8 @@ export class FaultyPresence implements Presence {
   gatewayAddress(gatewayId: string) {
     return this.inner.gatewayAddress(gatewayId);
   }
-  ping() {
+  async ping() {
+    await this.stall;
     return this.inner.ping();
   }
   onReconnect(): void {}
