@@ -186,3 +186,19 @@ test("history on scroll: a chat with 70 earlier messages shows the newest page, 
   expect(bodies).toEqual(Array.from({ length: 70 }, (_, i) => `old ${i + 1}`));
   await alice.screenshot({ path: join(SHOTS, "alice-history.png") });
 }, 240_000);
+
+test("a login that can no longer be refreshed sends the page back to the login screen, and logging in again works", async () => {
+  const page = await openAs("erin");
+  // As after an issuer restart: the access token is due and the refresh token is unknown.
+  await page.evaluate(() => {
+    const t = JSON.parse(sessionStorage.getItem("chat.tokens")!);
+    sessionStorage.setItem("chat.tokens", JSON.stringify({ ...t, expiresAt: 0, refreshToken: "forgotten-by-the-issuer" }));
+  });
+  await page.reload();
+  await page.getByTestId("login-error").filter({ hasText: "session expired" }).waitFor(WAIT);
+  expect(await page.evaluate(() => sessionStorage.getItem("chat.tokens"))).toBeNull();
+  await page.getByTestId("login").click();
+  await page.locator('input[name="login"]').fill("erin", WAIT);
+  await page.locator("#submit").click();
+  await page.locator('[data-testid="conn-state"].open').waitFor(WAIT);
+}, 120_000);

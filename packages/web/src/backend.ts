@@ -33,6 +33,8 @@ export interface BackendEvents {
   typing: (t: { chatId: string; userId: string; active: boolean }) => void;
   // Someone added this user to a chat (or changed its members): refresh the list.
   membership: (m: { chatId: string; userId: string; removed: boolean }) => void;
+  // The login is gone for good (refresh refused): the page must log in again.
+  expired: (reason: string) => void;
 }
 
 export interface ChatBackend {

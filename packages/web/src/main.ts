@@ -23,11 +23,16 @@ async function boot(): Promise<void> {
   if (!tokens) return renderLogin(root, () => void auth.startLogin(), loginError);
 
   const backend = createSdkBackend(cfg, tokens.user, (force) => auth.accessToken(force));
-  const app = new ChatApp(root, backend, async () => {
-    await backend.close();
-    await auth.logout();
-    renderLogin(root, () => void auth.startLogin());
-  });
+  const app = new ChatApp(
+    root,
+    backend,
+    async () => {
+      await backend.close();
+      await auth.logout();
+      renderLogin(root, () => void auth.startLogin());
+    },
+    (reason) => renderLogin(root, () => void auth.startLogin(), `${reason[0].toUpperCase()}${reason.slice(1)}: log in again.`),
+  );
   await app.start();
 }
 

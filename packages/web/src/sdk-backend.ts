@@ -2,6 +2,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ChatClient } from "@chat/client";
 import { ChatKind, MembershipChange, PresenceStatus, type Chat, type Message } from "@chat/proto";
 import type { BackendEvents, ChatBackend, ChatMessage, ChatSummary } from "./backend";
+import { SessionExpired } from "./auth/auth";
 import type { WebConfig } from "./config";
 
 const toMessage = (m: Message): ChatMessage => ({
@@ -27,7 +28,7 @@ export function createSdkBackend(cfg: WebConfig, user: string, accessToken: (for
     // reload its list; its older messages load on scroll, not all at once.
     untrackedChats: "ignore",
   });
-  const listeners: { [K in keyof BackendEvents]: BackendEvents[K][] } = { state: [], message: [], receipt: [], presence: [], typing: [], membership: [] };
+  const listeners: { [K in keyof BackendEvents]: BackendEvents[K][] } = { state: [], message: [], receipt: [], presence: [], typing: [], membership: [], expired: [] };
   const emit = <K extends keyof BackendEvents>(k: K, ...args: Parameters<BackendEvents[K]>) => {
     for (const fn of listeners[k]) (fn as (...a: Parameters<BackendEvents[K]>) => void)(...args);
   };
@@ -41,6 +42,14 @@ export function createSdkBackend(cfg: WebConfig, user: string, accessToken: (for
   client.on("presence", (p) => emit("presence", { userId: p.userId, online: p.status === PresenceStatus.ONLINE }));
   client.on("typing", (t) => emit("typing", { chatId: t.chatId, userId: t.userId, active: t.active }));
   client.on("membership", (m) => emit("membership", { chatId: m.chatId, userId: m.userId, removed: m.change === MembershipChange.REMOVED }));
+  client.on("error", (e) => {
+    // The SDK reports a failing token provider here and keeps retrying; an expired login
+    // will not heal by retrying.
+    if (e.cause instanceof SessionExpired) {
+      void client.close();
+      emit("expired", e.cause.message);
+    }
+  });
   void client.connect().catch(() => undefined);
 
   return {

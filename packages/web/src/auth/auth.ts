@@ -9,6 +9,11 @@ export interface Tokens {
   expiresAt: number;
 }
 
+// The tokens are gone or refused for good: only a new login helps.
+export class SessionExpired extends Error {
+  override readonly name = "SessionExpired";
+}
+
 const TOKENS_KEY = "chat.tokens";
 const PENDING_KEY = "chat.login";
 // Refresh this long before expiry so a token never expires on its way to the server.
@@ -93,15 +98,28 @@ export class Auth {
   // the server said token_expired.
   async accessToken(force = false): Promise<string> {
     const t = this.current();
-    if (!t) throw new Error("not logged in");
+    if (!t) throw new SessionExpired("not logged in");
     if (!force && t.expiresAt - Date.now() > MARGIN_MS) return t.accessToken;
-    if (!t.refreshToken) throw new Error("the session expired; log in again");
+    if (!t.refreshToken) throw this.expire("the session expired");
     const res = await oauth.refreshTokenGrantRequest(this.as, this.client, oauth.None(), t.refreshToken, {
       ...this.http,
       additionalParameters: this.cfg.resource ? { resource: this.cfg.resource } : undefined,
     });
-    const result = await oauth.processRefreshTokenResponse(this.as, this.client, res);
+    let result: oauth.TokenEndpointResponse;
+    try {
+      result = await oauth.processRefreshTokenResponse(this.as, this.client, res);
+    } catch (e) {
+      // invalid_grant and friends: the refresh token is dead (an issuer restart forgets them).
+      // A network failure is not an answer: it propagates and the SDK tries again later.
+      if (e instanceof oauth.ResponseBodyError) throw this.expire(`the session expired (${e.error})`);
+      throw e;
+    }
     return this.save(result, t.user, t.refreshToken).accessToken;
+  }
+
+  private expire(message: string): SessionExpired {
+    sessionStorage.removeItem(TOKENS_KEY);
+    return new SessionExpired(message);
   }
 
   async logout(): Promise<void> {

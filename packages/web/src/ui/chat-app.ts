@@ -37,6 +37,7 @@ export class ChatApp {
     private readonly root: HTMLElement,
     private readonly backend: ChatBackend,
     private readonly onLogout: () => void,
+    private readonly onExpired: (reason: string) => void,
   ) {}
 
   async start(): Promise<void> {
@@ -101,6 +102,7 @@ export class ChatApp {
       this.renderTyping();
     });
     b.on("membership", () => void this.reloadChats());
+    b.on("expired", (reason) => this.onExpired(reason));
 
     this.composer.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey) {
