@@ -18,8 +18,9 @@ export class WsClient {
     this.closed.then(() => this.listeners.forEach((l) => l()));
   }
 
-  static async open(url: string, protocols?: string[]): Promise<WsClient> {
-    const ws = new WebSocket(url, protocols);
+  // `options` reach ws as they are (e.g. the CA of a wss:// endpoint with a self-signed certificate).
+  static async open(url: string, protocols?: string[], options?: WebSocket.ClientOptions): Promise<WsClient> {
+    const ws = new WebSocket(url, protocols, options);
     const client = new WsClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
@@ -29,8 +30,8 @@ export class WsClient {
   }
 
   // Opens, authenticates with an auth frame and waits for hello.
-  static async connect(url: string, token: string): Promise<WsClient> {
-    const c = await WsClient.open(url);
+  static async connect(url: string, token: string, options?: WebSocket.ClientOptions): Promise<WsClient> {
+    const c = await WsClient.open(url, undefined, options);
     c.send({ requestId: "auth", auth: { accessToken: token } });
     await c.waitFor((f) => f.hello);
     return c;
