@@ -162,6 +162,36 @@ describe.each(["dev", "prod"])("environments/%s", (env) => {
     expect(() => loadConfig({ ...settings().tuning, CHAT_SERVICE_SECRET: "x".repeat(32) })).not.toThrow();
   });
 
+  test.each([...SERVICES])("the container of %s would start: its whole environment passes the standalone config rules", (s) => {
+    const m = main();
+    // Values Terraform fills in at apply time get stand-ins of the right shape.
+    const standIn = (key: string, value: string): string => {
+      const local = /^\$\{local\.(\w+)\}$/.exec(value);
+      if (local && settings()[local[1]] !== undefined) return String(settings()[local[1]]);
+      if (!value.includes("${")) return value;
+      if (key === "CHAT_OIDC_ISSUER") return "https://issuer.example.com";
+      if (key === "CHAT_REDIS_URL") return "rediss://redis.example.internal:6379";
+      return value.replace(/\$\{[^}]*\}/g, "standin");
+    };
+    const plain: Record<string, string> = { ...m.common_environment, ...m.service_environment[s], ...Object.fromEntries(Object.entries(m.services[s].ports).map(([k, v]) => [k, String(v)])) };
+    const env = Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, standIn(k, String(v))]));
+    // Injected by ECS: the secret (Secrets Manager) and the tuning (Parameter Store).
+    Object.assign(env, settings().tuning, { CHAT_SERVICE_SECRET: "s".repeat(48) });
+    // The gateway's entrypoint exports its task IP as the advertised gRPC address.
+    const entry = (m.entry_points as Record<string, string[]>)[s];
+    if (entry) {
+      const advertised = /CHAT_GATEWAY_ADVERTISED_ADDRESS="\$\(hostname -i[^)]*\):(\d+)"/.exec(entry.join(" "));
+      expect(Number(advertised?.[1])).toBe(m.services[s].ports.CHAT_GATEWAY_GRPC_PORT);
+      env.CHAT_GATEWAY_ADVERTISED_ADDRESS = `10.0.0.1:${advertised![1]}`;
+    }
+    const config = loadConfig(env, {}, { standalone: s });
+    expect(config.host).toBe("0.0.0.0");
+    expect(config.eventLog.kind).toBe("kafka");
+    expect(config.store.kind).toBe("dynamodb");
+    expect(config.store.dynamodb.endpoint).toBeUndefined(); // the AWS endpoint, not a local one
+    expect(config.presence.kind).toBe("redis");
+  });
+
   test("the service secret comes from Secrets Manager, never a plain variable; tuning from Parameter Store", () => {
     const m = main();
     expect(Object.keys(m.common_environment)).not.toContain("CHAT_SERVICE_SECRET");
