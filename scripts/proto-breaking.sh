@@ -14,16 +14,31 @@ if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 fi
 
 if git rev-parse --verify --quiet refs/heads/main >/dev/null; then
-  ref="branch=main"
+  main="main"
 elif git rev-parse --verify --quiet refs/remotes/origin/main >/dev/null; then
-  ref="ref=origin/main"
+  main="origin/main"
 elif git remote get-url origin >/dev/null 2>&1 && git fetch --quiet --depth=1 origin main:refs/remotes/origin/main; then
-  ref="ref=origin/main"
+  main="origin/main"
 else
   echo "proto-breaking: no main to compare with (neither a local 'main' nor 'origin/main', and fetching origin main failed)" >&2
   exit 2
 fi
+# Compare with where this branch left main, not with main's tip: a branch that is behind would
+# otherwise see every proto addition landed on main since as a deletion. On main itself, and on a
+# pull request's merge commit, the merge base is main's tip. A shallow clone without the common
+# history is deepened first; if that fails too, it falls back to main's tip.
+if ! git merge-base HEAD "$main" >/dev/null 2>&1 && [ "$(git rev-parse --is-shallow-repository)" = true ]; then
+  git fetch --quiet --unshallow origin 2>/dev/null || true
+  [ "$main" = origin/main ] && git fetch --quiet origin main:refs/remotes/origin/main 2>/dev/null || true
+fi
+if base="$(git merge-base HEAD "$main" 2>/dev/null)"; then
+  ref="ref=$base"
+  label="$main (merge base ${base:0:12})"
+else
+  ref="ref=$main"
+  label="$main"
+fi
 # buf reads the repository itself; in a worktree .git is a file, so name the common git dir.
 gitdir="$(git rev-parse --path-format=absolute --git-common-dir)"
-echo "buf breaking proto/ against ${ref#*=} (rules: $(sed -n '/^breaking:/,/^[a-z]/{/^    - /p}' proto/buf.yaml | head -1 | tr -d ' -'))"
+echo "buf breaking proto/ against ${label} (rules: $(sed -n '/^breaking:/,/^[a-z]/{/^    - /p}' proto/buf.yaml | head -1 | tr -d ' -'))"
 cd proto && "../$BUF" breaking --against "${gitdir}#${ref},subdir=proto"
