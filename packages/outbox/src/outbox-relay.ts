@@ -31,9 +31,11 @@ export class OutboxRelay {
   private readonly leaseTtlMs: number;
   readonly owner: string;
   private readonly held = new Set<number>();
-  // Keys whose request-path publish failed here. Their later entries are left to the drain,
-  // which publishes them after the older ones: publishing them now would overtake those.
-  private readonly behind = new Set<string>();
+  // Keys whose request-path publish failed here, with the entries this relay has left in the
+  // outbox for them (id -> when). Later entries of such a key are left to the drain too, which
+  // publishes them after the older ones: publishing them now would overtake those. A key is
+  // back to normal once every entry it left behind is known to be gone.
+  private readonly behind = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly store: Store,
@@ -48,12 +50,16 @@ export class OutboxRelay {
   }
 
   async publishNow(entry: OutboxEntry): Promise<void> {
-    if (this.behind.has(entry.key)) return;
+    const waiting = this.behind.get(entry.key);
+    if (waiting) {
+      waiting.set(entry.id, Date.now());
+      return;
+    }
     try {
       await this.eventLog.publish(entry.topic, [toRecord(entry)]);
       await this.store.deleteOutbox([entry]);
     } catch (err) {
-      this.behind.add(entry.key);
+      this.behind.set(entry.key, new Map([[entry.id, Date.now()]]));
       // Stored is what counts for the sender; the drain retries the publication.
       this.logger.warn({ err, outboxId: entry.id }, "publish failed; left in outbox");
     }
@@ -104,24 +110,25 @@ export class OutboxRelay {
   private async drainShard(shard: number): Promise<number> {
     if (!(await this.store.acquireOutboxLease(shard, this.owner, this.leaseTtlMs))) {
       this.held.delete(shard);
-      if (this.hasBehind(shard)) this.forgetDrained(shard, await this.store.listOutboxShard(shard, this.batch));
+      if (this.hasBehind(shard)) {
+        const startedAt = Date.now();
+        this.forgetAbsent(shard, await this.store.listOutboxShard(shard, this.batch), startedAt);
+      }
       return 0;
     }
     this.held.add(shard);
     let published = 0;
     for (;;) {
-      const cutoff = Date.now() - this.graceMs;
+      const startedAt = Date.now();
+      const cutoff = startedAt - this.graceMs;
       const listed = await this.store.listOutboxShard(shard, this.batch);
       const due = duePrefix(listed, cutoff);
       for (const { topic, entries } of publishPlan(due)) await this.eventLog.publish(topic, entries.map(toRecord));
       if (due.length > 0) await this.store.deleteOutbox(due);
+      this.forgetPublished(due);
+      this.forgetAbsent(shard, listed, startedAt);
       published += due.length;
-      const more = due.length === this.batch;
-      if (!more) {
-        const dueIds = new Set(due.map((e) => e.id));
-        this.forgetDrained(shard, listed.filter((e) => !dueIds.has(e.id)));
-        return published;
-      }
+      if (due.length < this.batch) return published;
       // A long backlog: renew the lease between rounds, and stop if it was lost meanwhile.
       if (!(await this.store.acquireOutboxLease(shard, this.owner, this.leaseTtlMs))) {
         this.held.delete(shard);
@@ -131,14 +138,29 @@ export class OutboxRelay {
   }
 
   private hasBehind(shard: number): boolean {
-    for (const key of this.behind) if (outboxShardOf(key) === shard) return true;
+    for (const key of this.behind.keys()) if (outboxShardOf(key) === shard) return true;
     return false;
   }
 
-  // A key is no longer behind once none of its entries is left in the outbox.
-  private forgetDrained(shard: number, remaining: OutboxEntry[]): void {
-    const pending = new Set(remaining.map((e) => e.key));
-    for (const key of this.behind) if (outboxShardOf(key) === shard && !pending.has(key)) this.behind.delete(key);
+  private forgetPublished(entries: OutboxEntry[]): void {
+    for (const e of entries) this.forget(e.key, e.id);
+  }
+
+  // An entry left behind is gone (drained by another relay, or by this one under an earlier
+  // lease) when a complete listing of its shard, started after it was left, does not show it.
+  private forgetAbsent(shard: number, listed: OutboxEntry[], startedAt: number): void {
+    if (listed.length >= this.batch) return; // not the whole shard: cannot tell
+    const present = new Set(listed.map((e) => e.id));
+    for (const [key, waiting] of [...this.behind]) {
+      if (outboxShardOf(key) !== shard) continue;
+      for (const [id, leftAt] of [...waiting]) if (leftAt < startedAt && !present.has(id)) this.forget(key, id);
+    }
+  }
+
+  private forget(key: string, id: string): void {
+    const waiting = this.behind.get(key);
+    if (!waiting?.delete(id)) return;
+    if (waiting.size === 0) this.behind.delete(key);
   }
 }
 

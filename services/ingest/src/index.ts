@@ -1,7 +1,7 @@
 import { ALL_TOPICS, DEFAULT_LIMITS } from "@chat/domain";
 import type { Config } from "@chat/config";
 import type { EventLog } from "@chat/eventlog";
-import { Histogram, type Logger, type Registry } from "@chat/observability";
+import { Gauge, Histogram, type Logger, type Registry } from "@chat/observability";
 import { OutboxRelay } from "@chat/outbox";
 import type { RpcHost } from "@chat/rpc";
 import type { Store } from "@chat/store";
@@ -33,6 +33,7 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Run
     deps.store,
     { maxBodyBytes: config.limits.maxBodyBytes, maxIdLength: DEFAULT_LIMITS.maxIdLength, idempotencyTtlMs: config.limits.idempotencyTtlMs },
     (entry) => relay.publishNow(entry),
+    { maxPerChat: config.limits.ingestMaxQueuePerChat, maxTotal: config.limits.ingestMaxQueued },
   );
   const persistDuration = new Histogram({
     name: "durability_persist_duration_seconds",
@@ -40,6 +41,14 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Run
     labelNames: ["outcome"],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [deps.metrics],
+  });
+  new Gauge({
+    name: "durability_ingest_queued_sends",
+    help: "Sends waiting or running in this ingest replica (bounded by CHAT_INGEST_MAX_QUEUED)",
+    registers: [deps.metrics],
+    collect() {
+      this.set(persister.load());
+    },
   });
   const served = await deps.rpc.serve("ingest", ingestRoutes(persister, persistDuration), { port: config.ingest.grpcPort, internal: true });
   relay.start();

@@ -1,9 +1,10 @@
 import { partitionFor } from "@chat/domain";
-import { Kafka, logLevel, type Admin, type Producer } from "kafkajs";
+import { Kafka, logLevel, type Admin, type Producer, type TopicMessages } from "kafkajs";
 import type { EventLog, PublishRecord, SubscribeOptions, Subscription, TopicSpec } from "../port";
 import { kafkajsLogCreator, stderrLogger, type EventLogLogger } from "./logging";
 import { toKafkaMessage } from "./records";
 import { PRODUCE_ACKS, producerConfig } from "./producer-config";
+import { SerialPublisher } from "./serial-publisher";
 import { CLIENT_RETRY } from "./settings";
 import { subscribeKafka } from "./subscription";
 
@@ -27,6 +28,7 @@ class KafkaEventLog implements EventLog {
   // partitions), so they are looked up once per topic.
   private readonly partitionCounts = new Map<string, number>();
   private readonly subscriptions = new Set<Subscription>();
+  private readonly publisher = new SerialPublisher((batch) => this.sendBatch(batch));
 
   constructor({ brokers, clientId, logger = stderrLogger }: KafkaEventLogOptions) {
     this.logger = logger;
@@ -57,9 +59,14 @@ class KafkaEventLog implements EventLog {
     const partitions = await this.partitionCount(topic);
     // The partition is chosen here, not by the client, so placement is partitionFor's by construction.
     const messages = records.map((r) => toKafkaMessage(r, partitionFor(r.key, partitions)));
+    await this.publisher.publish(topic, messages);
+  }
+
+  // The publisher's one produce request at a time (serial-publisher.ts).
+  private async sendBatch(topicMessages: TopicMessages[]): Promise<void> {
     const producer = this.getProducer();
     try {
-      await (await producer).send({ topic, acks: PRODUCE_ACKS, messages });
+      await (await producer).sendBatch({ topicMessages, acks: PRODUCE_ACKS });
     } catch (err) {
       this.discardProducer(producer, err);
       throw err;
@@ -128,7 +135,9 @@ class KafkaEventLog implements EventLog {
   // broker (a batch can be written although we saw an error), and reusing it could get the next
   // batch dropped as a duplicate or rejected as out of order. A new producer gets a new id.
   private discardProducer(producer: Promise<Producer>, err: unknown): void {
-    if (this.producer === producer) this.producer = undefined;
+    // Once per producer: a second disconnect of the same producer only piles up listeners.
+    if (this.producer !== producer) return;
+    this.producer = undefined;
     this.logger.warn({ err }, "Kafka publish failed; replacing the producer");
     producer
       .then((p) => p.disconnect())

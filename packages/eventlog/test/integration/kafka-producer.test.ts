@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Kafka, type Producer, type ProducerConfig, type ProducerRecord } from "kafkajs";
+import { Kafka, type Producer, type ProducerBatch, type ProducerConfig, type ProducerRecord } from "kafkajs";
 import { createKafkaEventLog } from "../../src/kafka";
 
 // The adapter's real producer on a real broker: built idempotent, and every produce request
@@ -12,7 +12,7 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 test("publish goes through an idempotent producer with acks=all and the records arrive", async () => {
   const configs: ProducerConfig[] = [];
-  const sends: ProducerRecord[] = [];
+  const sends: Array<ProducerRecord | ProducerBatch> = [];
   const original = Kafka.prototype.producer;
   Kafka.prototype.producer = function (this: Kafka, config?: ProducerConfig): Producer {
     configs.push(config ?? {});
@@ -21,6 +21,11 @@ test("publish goes through an idempotent producer with acks=all and the records 
     producer.send = (record) => {
       sends.push(record);
       return send(record);
+    };
+    const sendBatch = producer.sendBatch.bind(producer);
+    producer.sendBatch = (batch) => {
+      sends.push(batch);
+      return sendBatch(batch);
     };
     return producer;
   };

@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import { MessageSchema } from "@chat/proto";
 import type { EventLog, EventRecord } from "@chat/eventlog";
 import { createLogger } from "@chat/observability";
-import type { OutboxEntry, Store } from "@chat/store";
+import { outboxShardOf, type OutboxEntry, type Store } from "@chat/store";
 import { OutboxRelay } from "../../src";
 
 // Relay scenarios run on the embedded adapters (unit project) and on DynamoDB Local + Kafka
@@ -43,14 +43,10 @@ export function switchableEventLog(log: EventLog): Counted<EventLog> & { down: b
   const c = counted(log, (method) => {
     if (method === "publish" && state.down) throw new Error("event log unavailable (test outage)");
   });
-  return Object.assign(c, {
-    get down() {
-      return state.down;
-    },
-    set down(v: boolean) {
-      state.down = v;
-    },
-  });
+  return Object.defineProperty(c, "down", {
+    get: () => state.down,
+    set: (v: boolean) => (state.down = v),
+  }) as Counted<EventLog> & { down: boolean };
 }
 
 export function countedStore(store: Store): Counted<Store> {
@@ -151,6 +147,8 @@ export function describeRelayScenarios(name: string, target: () => Promise<Relay
       const r = relay(store.port, log.port, "relay-a", { batch: 500 });
       log.down = true;
       await r.drain(); // fails on every shard; nothing is lost
+      expect(log.calls.publish).toBeGreaterThan(0);
+      expect((await t.store.listOutbox(100_000)).filter((e) => e.topic === name)).toHaveLength(entries.length);
       log.down = false;
       log.calls.publish = 0;
       await r.drain();
@@ -184,6 +182,52 @@ export function describeRelayScenarios(name: string, target: () => Promise<Relay
       expect(new Set(ids).size).toBe(entries.length);
       expect(ids).toHaveLength(entries.length);
       await Promise.all([a.releaseLeases(), b.releaseLeases()]);
+    }, 120_000);
+
+    it("a send stored while the drain runs does not overtake the chat's backlog", async () => {
+      const name = topic();
+      await t.eventLog.ensureTopics([{ name, partitions: 2 }]);
+      const [e1, e2, e3, e4] = backlog(name, 1, 4).map((e) => ({ ...e, createdAtMs: Date.now() - 10_000 }));
+      const log = switchableEventLog(t.eventLog);
+      let duringListing: (() => Promise<void>) | undefined;
+      const store = new Proxy(t.store, {
+        get(target, prop, receiver) {
+          const v: unknown = Reflect.get(target, prop, receiver);
+          if (prop !== "listOutboxShard") return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+          return async (shard: number, limit: number) => {
+            const listed = await target.listOutboxShard(shard, limit);
+            if (shard !== outboxShardOf(e1.key)) return listed;
+            const hook = duringListing;
+            duringListing = undefined;
+            await hook?.();
+            return listed;
+          };
+        },
+      });
+      const r = relay(store, log.port, `relay-${randomUUID()}`);
+      // The outage: e1's request-path publish fails, e2 waits behind it.
+      log.down = true;
+      await writeOutbox(t.store, [e1]);
+      await r.publishNow(e1);
+      await writeOutbox(t.store, [e2]);
+      await r.publishNow(e2);
+      log.down = false;
+      // e3 is stored and handed to the relay right after the drain listed the shard.
+      duringListing = async () => {
+        await writeOutbox(t.store, [e3]);
+        await r.publishNow(e3);
+      };
+      await r.drain();
+      // e4 arrives after that drain: it must not go out before e3.
+      await writeOutbox(t.store, [e4]);
+      await r.publishNow(e4);
+      await eventually("the outbox is empty", async () => {
+        await r.drain();
+        return (await t.store.listOutbox(100_000)).every((e) => e.topic !== name);
+      });
+      const records = (await readTopic(t.eventLog, name, 4)).filter((rec) => rec.topic === name);
+      expect(records.map((rec) => new TextDecoder().decode(rec.value))).toEqual(["1", "2", "3", "4"]);
+      await r.releaseLeases();
     }, 120_000);
 
     it("a stopped relay hands its shards over at once; a dead one after its lease expires", async () => {

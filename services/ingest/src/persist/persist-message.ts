@@ -4,7 +4,7 @@ import { ChatError, TOPICS, computeMessageId, validateSend, type SendLimits } fr
 import { MessagePersistedSchema, MessageSchema, type Message, type PersistMessageRequest } from "@chat/proto";
 import type { OutboxEntry, Store } from "@chat/store";
 import { randomUUID } from "node:crypto";
-import { ChatLanes } from "./chat-lanes";
+import { ChatLanes, type LaneLimits, type LaneOptions } from "./chat-lanes";
 
 export interface PersistResult {
   message: Message;
@@ -16,7 +16,7 @@ export interface PersistResult {
 // The durability use case (ADR-001/004): membership, idempotency, seq allocation, atomic write
 // of message + idempotency record + outbox entry.
 export class MessagePersister {
-  private readonly lanes = new ChatLanes();
+  private readonly lanes: ChatLanes;
   // Publication runs after the ack, on its own lane per chat: a chat's events still reach the
   // log in seq order, but a slow or down event log never delays the sender (the write is
   // durable, and the outbox drain retries what fails).
@@ -26,9 +26,17 @@ export class MessagePersister {
     private readonly store: Store,
     private readonly limits: SendLimits & { idempotencyTtlMs: number },
     private readonly publish: (entry: OutboxEntry) => Promise<void>,
-  ) {}
+    laneLimits?: LaneLimits,
+  ) {
+    this.lanes = new ChatLanes(laneLimits);
+  }
 
-  persist(req: PersistMessageRequest, traceparent: string): Promise<PersistResult> {
+  // Sends waiting or running (for metrics).
+  load(): number {
+    return this.lanes.load();
+  }
+
+  persist(req: PersistMessageRequest, traceparent: string, opts: LaneOptions = {}): Promise<PersistResult> {
     const input = validateSend({ chatId: req.chatId, clientMessageId: req.clientMessageId, body: req.body, contentType: req.contentType }, this.limits);
     if (!req.senderId) throw new ChatError("invalid_argument", "sender_id is required");
     return this.lanes.run(input.chatId, async () => {
@@ -36,7 +44,7 @@ export class MessagePersister {
       const entry = result.outbox;
       if (entry) void this.publishLanes.run(input.chatId, () => this.publish(entry));
       return result;
-    });
+    }, opts);
   }
 
   // Waits for queued publications (graceful shutdown).

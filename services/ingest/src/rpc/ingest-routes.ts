@@ -13,7 +13,10 @@ export function ingestRoutes(persister: MessagePersister, persistDuration: Histo
         validateId("sender_id", req.senderId, DEFAULT_LIMITS.maxIdLength);
         const end = persistDuration.startTimer();
         try {
-          const { message, duplicate } = await persister.persist(req, childTraceparent(ctx.requestHeader.get("traceparent")));
+          // The gateway's RPC deadline arrives as the grpc-timeout / connect-timeout-ms header.
+          const timeoutMs = ctx.timeoutMs();
+          const deadlineAtMs = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+          const { message, duplicate } = await persister.persist(req, childTraceparent(ctx.requestHeader.get("traceparent")), { deadlineAtMs });
           end({ outcome: duplicate ? "duplicate" : "stored" });
           return { message, duplicate };
         } catch (e) {

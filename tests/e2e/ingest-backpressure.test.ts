@@ -1,0 +1,119 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { loadConfig } from "@chat/config";
+import { createEmbeddedEventLog } from "@chat/eventlog/embedded";
+import { startIngest } from "@chat/ingest";
+import { createLogger, createMetricsRegistry } from "@chat/observability";
+import { ChatKind, ChatSchema, IngestService, MemberRole, MemberSchema } from "@chat/proto";
+import { GrpcRpcHost, fromConnectError, serviceCredentialClient } from "@chat/rpc";
+import type { Store } from "@chat/store";
+import { createEmbeddedStore } from "@chat/store/embedded";
+
+// Ingest under a flood (issue 10 item 9): bounded lanes and the caller's deadline (sent by the
+// client as the gRPC timeout) make it answer `unavailable` with a retry-after at once instead
+// of queueing work until the caller times out, and never work on a send nobody waits for.
+// The store is the real embedded one behind a decorator that makes every call take 25 ms.
+
+const SECRET = "backpressure-secret-0123456789ab";
+const STORE_DELAY_MS = 25;
+
+function slow(store: Store): Store {
+  return new Proxy(store, {
+    get(t, prop, receiver) {
+      const v: unknown = Reflect.get(t, prop, receiver);
+      if (typeof v !== "function") return v;
+      return async (...args: unknown[]) => {
+        await new Promise((r) => setTimeout(r, STORE_DELAY_MS));
+        return (v as (...a: unknown[]) => unknown).apply(t, args);
+      };
+    },
+  });
+}
+
+interface Outcome {
+  code: "ok" | string;
+  ms: number;
+  retryAfterMs?: number;
+}
+
+// `sends` PersistMessage calls, all at once (paceMs 0) or one every paceMs (a steady overload).
+async function flood(env: Record<string, string>, sends: number, timeoutMs: number, paceMs = 0) {
+  const dataDir = await mkdtemp(join(tmpdir(), "backpressure-"));
+  const store = createEmbeddedStore({ dataDir });
+  await store.bootstrap();
+  const chatId = "flooded";
+  await store.createChat(
+    create(ChatSchema, { chatId, kind: ChatKind.GROUP, title: "t", createdBy: "alice", createdAt: timestampFromMs(Date.now()) }),
+    [create(MemberSchema, { chatId, userId: "alice", role: MemberRole.ADMIN, joinedAt: timestampFromMs(Date.now()) })],
+    [],
+  );
+  const config = loadConfig({}, { CHAT_INGEST_GRPC_PORT: "0", CHAT_SERVICE_SECRET: SECRET, CHAT_LOG_LEVEL: "silent", ...env });
+  const eventLog = createEmbeddedEventLog();
+  const ingest = await startIngest(config, {
+    store: slow(store),
+    eventLog,
+    rpc: new GrpcRpcHost("127.0.0.1", SECRET),
+    logger: createLogger("ingest", "silent"),
+    metrics: createMetricsRegistry("ingest", false),
+  });
+  const client = createClient(IngestService, createGrpcTransport({ baseUrl: ingest.address, interceptors: [serviceCredentialClient(SECRET)] }));
+  try {
+    const outcomes = await Promise.all(
+      Array.from({ length: sends }, async (_, i): Promise<Outcome> => {
+        if (paceMs > 0) await new Promise((r) => setTimeout(r, i * paceMs));
+        const started = Date.now();
+        try {
+          await client.persistMessage({ chatId, senderId: "alice", clientMessageId: `m${i}`, body: "x" }, { timeoutMs });
+          return { code: "ok", ms: Date.now() - started };
+        } catch (e) {
+          const err = ConnectError.from(e);
+          return { code: Code[err.code], ms: Date.now() - started, retryAfterMs: fromConnectError(err).retryAfterMs };
+        }
+      }),
+    );
+    // Stopping waits for every queued send: whatever ingest still does for abandoned calls
+    // shows up in the counter.
+    await ingest.stop();
+    return { outcomes, allocated: await store.currentSeq(chatId) };
+  } finally {
+    await eventLog.close();
+    await store.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+const count = (o: Outcome[], code: string) => o.filter((x) => x.code === code).length;
+
+test("a flood on one chat beyond its lane bound gets fast unavailable with retry-after, and no timeouts", async () => {
+  const { outcomes, allocated } = await flood({ CHAT_INGEST_MAX_QUEUE_PER_CHAT: "8" }, 80, 5000);
+  const refused = outcomes.filter((o) => o.code === "Unavailable");
+  expect(count(outcomes, "DeadlineExceeded")).toBe(0);
+  expect(refused.length).toBeGreaterThanOrEqual(80 - 8 * 2);
+  // Refused at admission: long before the 5 s deadline, and told when to come back.
+  for (const r of refused) {
+    expect(r.ms).toBeLessThan(2500);
+    expect(r.retryAfterMs).toBeGreaterThan(0);
+  }
+  expect(count(outcomes, "ok") + refused.length).toBe(80);
+  // Every allocated seq belongs to an acknowledged send: no work for refused calls.
+  expect(allocated).toBe(BigInt(count(outcomes, "ok")));
+}, 60_000);
+
+test("under a steady overload, sends are refused before their deadline, and none expired in the queue is stored", async () => {
+  // ~10 sends/s of capacity (4 store calls of 25 ms), 50 sends/s arriving, a 1.5 s deadline;
+  // the lane bound is high enough not to matter: only the deadline limits the queue.
+  const { outcomes, allocated } = await flood({ CHAT_INGEST_MAX_QUEUE_PER_CHAT: "1000" }, 100, 1500, 20);
+  const ok = count(outcomes, "ok");
+  const refused = outcomes.filter((o) => o.code === "Unavailable");
+  expect(ok).toBeGreaterThan(0);
+  expect(refused.length).toBeGreaterThan(count(outcomes, "DeadlineExceeded"));
+  for (const r of refused) expect(r.ms).toBeLessThan(1500);
+  // Sends whose caller gave up were never allocated a seq: ingest did not keep working for
+  // callers that were gone (before the fix it stored all 100).
+  expect(allocated).toBeLessThanOrEqual(BigInt(ok + 2));
+}, 60_000);
