@@ -4,7 +4,7 @@ import { ChatError } from "@chat/domain";
 // published one after another, so within a replica the event log receives a chat's messages in
 // seq order. Different chats run concurrently.
 //
-// Backpressure (issue 10 item 9, ADR 0015): the lanes are bounded per chat and in total, and
+// Backpressure (issue 10 item 9, ADR 0017): the lanes are bounded per chat and in total, and
 // work that cannot finish before its caller's deadline is refused at once with `unavailable`
 // and a retry-after, instead of waiting in line only to time out; so is work whose turn comes
 // too late to finish in time. Work whose deadline passed while it waited is dropped before it
