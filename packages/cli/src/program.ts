@@ -1,11 +1,5 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { TokenSource } from "./auth/token-source";
-import { runChats } from "./commands/chats";
-import { runCreate } from "./commands/create";
-import { runLogin } from "./commands/login";
-import { runLogout } from "./commands/logout";
-import { runSend } from "./commands/send";
-import { runTail } from "./commands/tail";
 import { DEFAULTS } from "./defaults";
 import type { Io } from "./io";
 import { configDir } from "./session/paths";
@@ -25,6 +19,15 @@ const positiveInt = (name: string, max: number) => (v: string) => {
   return n;
 };
 const collect = (v: string, prev: string[]) => [...prev, v];
+// Commands load on use: --help, whoami and bad arguments do not pay for the SDK and the protos.
+const commands = {
+  login: () => import("./commands/login"),
+  logout: () => import("./commands/logout"),
+  chats: () => import("./commands/chats"),
+  create: () => import("./commands/create"),
+  send: () => import("./commands/send"),
+  tail: () => import("./commands/tail"),
+};
 
 export function buildProgram(io: Io, env: NodeJS.ProcessEnv, signal: AbortSignal): { program: Command; context: () => Context } {
   const program = new Command("chat")
@@ -49,12 +52,12 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv, signal: AbortSignal
     .option("--client-id <id>", "OAuth client id registered at the issuer", DEFAULTS.clientId)
     .addOption(new Option("--port <n>", "port for the loopback redirect listener (0 = any free port)").default(0).argParser(positiveInt("--port", 65535)))
     .addOption(new Option("--timeout <seconds>", "give up if the login is not finished in time").default(DEFAULTS.loginTimeoutSec).argParser(positiveInt("--timeout", 3600)))
-    .action((o) => runLogin(context(), o));
+    .action(async (o) => (await commands.login()).runLogin(context(), o));
 
   program
     .command("logout")
     .description("forget the stored tokens (and revoke the refresh token at the issuer)")
-    .action(() => runLogout(context()));
+    .action(async () => (await commands.logout()).runLogout(context()));
 
   program
     .command("whoami")
@@ -68,7 +71,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv, signal: AbortSignal
     .command("chats")
     .description("list your chats, newest activity first")
     .option("--json", "one JSON object per line")
-    .action((o) => runChats(context(), o));
+    .action(async (o) => (await commands.chats()).runChats(context(), o));
 
   program
     .command("create")
@@ -76,7 +79,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv, signal: AbortSignal
     .option("--title <title>", "title of the group")
     .option("--member <user>", "a member besides you (repeatable)", collect, [] as string[])
     .option("--direct", "a direct (one-to-one) chat: exactly one --member, no title")
-    .action((o) => runCreate(context(), o));
+    .action(async (o) => (await commands.create()).runCreate(context(), o));
 
   program
     .command("send")
@@ -84,7 +87,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv, signal: AbortSignal
     .argument("<chat>", "chat id (see chat chats)")
     .argument("<text...>", "the message; several words are joined with spaces")
     .option("--id <clientMessageId>", "idempotency key: sending again with the same id stores the message once")
-    .action((chat: string, text: string[], o: { id?: string }) => runSend(context(), chat, text.join(" "), o));
+    .action(async (chat: string, text: string[], o: { id?: string }) => (await commands.send()).runSend(context(), chat, text.join(" "), o));
 
   program
     .command("tail")
@@ -93,7 +96,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv, signal: AbortSignal
     .addOption(new Option("--history <n>", "how many earlier messages to show first").default(20).argParser(positiveInt("--history", 100)))
     .option("--read", "mark what is shown as read (others see a read receipt)")
     .option("--no-follow", "print the history and exit")
-    .action((chat: string, o) => runTail(context(), chat, o));
+    .action(async (chat: string, o) => (await commands.tail()).runTail(context(), chat, o));
 
   return { program, context };
 }
