@@ -69,7 +69,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv, signal: AbortSignal
 
   program
     .command("chats")
-    .description("list your chats, newest activity first")
+    .description("list your chats (id, kind, last seq, title)")
     .option("--json", "one JSON object per line")
     .action(async (o) => (await commands.chats()).runChats(context(), o));
 
