@@ -63,6 +63,9 @@ describe("ci.yaml", () => {
   test("installs, runs buf lint, buf breaking against main, lint, unit, integration and the build", () => {
     const r = runs(ci);
     for (const cmd of ["make proto", "buf lint", "make proto-breaking", "make lint", "make typecheck", "make test-unit", "make test-e2e", "make test-deploy", "make test-integration", "make build"]) expect(r).toContain(cmd);
+    // Every suite of `make test` (what .ci/run runs) is a step, so CI cannot fall behind it.
+    const makeTest = /^test:(.*)$/m.exec(readFileSync(repoPath("Makefile"), "utf8"))![1].trim().split(/\s+/);
+    expect(makeTest.filter((target) => !r.includes(`make ${target}`))).toEqual([]);
     // buf breaking needs main's history.
     expect(ci.jobs.test.steps.find((s) => s.uses?.startsWith("actions/checkout"))!.with).toMatchObject({ "fetch-depth": 0 });
   });
