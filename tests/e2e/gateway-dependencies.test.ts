@@ -4,6 +4,7 @@ import { loadConfig } from "@chat/config";
 import { createEmbeddedEventLog } from "@chat/eventlog/embedded";
 import { startIngest, type RunningIngest } from "@chat/ingest";
 import { createLogger, createMetricsRegistry } from "@chat/observability";
+import { ChatError } from "@chat/domain";
 import { IngestService } from "@chat/proto";
 import { GrpcRpcHost, type ServedRpc } from "@chat/rpc";
 import { SECRET, startGatewayHarness, type GatewayHarness } from "./support/gateway-harness";
@@ -76,6 +77,42 @@ describe("ingest stalled", () => {
     expect(early.length).toBeGreaterThanOrEqual(1);
     expect(early.length).toBeLessThanOrEqual(4);
     await carol.close();
+  });
+});
+
+describe("ingest overloaded", () => {
+  let h: GatewayHarness;
+  let stub: ServedRpc;
+  beforeAll(async () => {
+    // An ingest that is alive and sheds every send, as its bounded lanes do under overload.
+    stub = await new GrpcRpcHost("127.0.0.1", SECRET).serve(
+      "overloaded-ingest",
+      (router) =>
+        router.service(IngestService, {
+          persistMessage: () => {
+            throw new ChatError("unavailable", "ingest is overloaded: test", { retryAfterMs: 777, details: { reason: "overloaded" } });
+          },
+        }),
+      { port: 0, internal: true },
+    );
+    h = await startGatewayHarness({ ingestAddress: stub.address });
+  });
+  afterAll(async () => {
+    await h.stop();
+    await stub.close();
+  });
+
+  test("shedding is passed through with ingest's retry-after and does not open the breaker for everyone", async () => {
+    const chatId = await h.createGroup(["fred", "gina"]);
+    const fred = await h.connect("fred");
+    for (let i = 0; i < 8; i++) {
+      const res = await send(fred, `o-${i}`, chatId);
+      expect(res.error).toMatchObject({ code: "unavailable", cause: "ingest_overloaded", retryAfterMs: 777 });
+    }
+    const ready = await fetch(`${h.httpUrl}/ready`);
+    expect(ready.status).toBe(200);
+    expect(h.warnings.filter((w) => w.dependency === "ingest")).toHaveLength(0);
+    await fred.close();
   });
 });
 

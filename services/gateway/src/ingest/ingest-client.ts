@@ -13,7 +13,7 @@ export interface PersistInput {
 }
 
 // What exactly failed when a send is answered `unavailable` (error frame `cause`, docs/protocol.md).
-export type IngestFailure = "ingest_unreachable" | "ingest_timeout" | "ingest_breaker_open" | "ingest_unavailable" | "ingest_failed";
+export type IngestFailure = "ingest_unreachable" | "ingest_timeout" | "ingest_breaker_open" | "ingest_overloaded" | "ingest_unavailable" | "ingest_failed";
 
 const RETRY = "retry with the same client_message_id";
 
@@ -43,6 +43,12 @@ export class IngestClient {
       return res;
     } catch (e) {
       const err = fromConnectError(e);
+      // Ingest shedding load is alive and answering: the sender waits the retry-after ingest
+      // chose, and the breaker stays closed so one flooding chat does not fail every user's sends.
+      if (err.code === "unavailable" && err.details.reason === "overloaded") {
+        this.breaker.onSuccess();
+        throw unavailable("ingest_overloaded", `message store is overloaded; ${RETRY}`, err.retryAfterMs ?? 1000, e);
+      }
       // Only infrastructure failures count against ingest's health, not a user's bad request.
       if (err.code === "unavailable" || err.code === "deadline_exceeded" || err.code === "internal") {
         this.breaker.onFailure(Date.now());
