@@ -12,6 +12,7 @@ const base = {
 
 export default {
   testTimeout: 30000,
+  globalSetup: "<rootDir>/tests/support/jest-global-setup.js",
   projects: [
     {
       ...base,
