@@ -41,10 +41,10 @@ const PART_10 = {
   chatmgmt: { cpu: 256, memory: 512, min_tasks: 2, max_tasks: 4, interval: 10 },
 };
 
-test("the layout is the blueprint's: five modules and two environments", () => {
+test("the layout is the blueprint's: five modules, the stack that composes them, and two environments", () => {
   const dirs = new Set(files.map((f) => relative(repoPath("terraform"), f).split("/").slice(0, 2).join("/")));
   expect([...dirs].sort()).toEqual(
-    ["environments/dev", "environments/prod", "modules/dynamodb", "modules/ecs-service", "modules/elasticache", "modules/msk-serverless", "modules/networking"].sort(),
+    ["environments/dev", "environments/prod", "modules/chat-stack", "modules/dynamodb", "modules/ecs-service", "modules/elasticache", "modules/msk-serverless", "modules/networking"].sort(),
   );
 });
 
@@ -107,10 +107,17 @@ test("dev and prod deploy the same stack: only settings.tf differs", () => {
   for (const f of ["main.tf", "variables.tf", "versions.tf", "outputs.tf"]) {
     expect({ f, same: readFileSync(repoPath("terraform/environments/dev", f), "utf8") === readFileSync(repoPath("terraform/environments/prod", f), "utf8") }).toEqual({ f, same: true });
   }
+  // Every setting reaches the stack, and the stack asks for nothing an environment does not give.
+  const call = tf("environments/dev/main.tf").module.chat[0] as Json;
+  expect(call.source).toBe("../../modules/chat-stack");
+  const given = Object.keys(call).filter((k) => k !== "source").sort();
+  expect(given).toEqual(Object.keys(tf("modules/chat-stack/variables.tf").variable).sort());
+  for (const k of Object.keys(locals("environments/dev/settings.tf"))) expect({ k, value: call[k] }).toEqual({ k, value: `\${local.${k}}` });
 });
 
 describe.each(["dev", "prod"])("environments/%s", (env) => {
-  const main = () => locals(`environments/${env}/main.tf`);
+  // The stack is shared; what an environment changes is its settings.tf, handed over as variables.
+  const main = () => locals("modules/chat-stack/main.tf");
   const settings = () => locals(`environments/${env}/settings.tf`);
 
   test("runs the four services with Part 10's CPU, memory, task counts and probe intervals", () => {
@@ -166,8 +173,8 @@ describe.each(["dev", "prod"])("environments/%s", (env) => {
     const m = main();
     // Values Terraform fills in at apply time get stand-ins of the right shape.
     const standIn = (key: string, value: string): string => {
-      const local = /^\$\{local\.(\w+)\}$/.exec(value);
-      if (local && settings()[local[1]] !== undefined) return String(settings()[local[1]]);
+      const setting = /^\$\{var\.(\w+)\}$/.exec(value);
+      if (setting && settings()[setting[1]] !== undefined) return String(settings()[setting[1]]);
       if (!value.includes("${")) return value;
       if (key === "CHAT_OIDC_ISSUER") return "https://issuer.example.com";
       if (key === "CHAT_REDIS_URL") return "rediss://redis.example.internal:6379";
@@ -195,7 +202,7 @@ describe.each(["dev", "prod"])("environments/%s", (env) => {
   test("the service secret comes from Secrets Manager, never a plain variable; tuning from Parameter Store", () => {
     const m = main();
     expect(Object.keys(m.common_environment)).not.toContain("CHAT_SERVICE_SECRET");
-    const service = tf(`environments/${env}/main.tf`).module.service[0];
+    const service = tf("modules/chat-stack/main.tf").module.service[0];
     expect(service.secrets).toContain("aws_secretsmanager_secret.service_secret.arn");
     expect(service.secrets).toContain("aws_ssm_parameter.tuning");
     expect(service.stop_timeout).toBe(35);

@@ -1,16 +1,16 @@
 output "alb_dns_name" {
   description = "Point the public hostname (the ACM certificate's) here."
-  value       = module.networking.alb_dns_name
+  value       = module.chat.alb_dns_name
 }
 
 output "ecs_cluster" {
-  value = aws_ecs_cluster.this.name
+  value = module.chat.ecs_cluster
 }
 
 output "service_secret_arn" {
-  value = aws_secretsmanager_secret.service_secret.arn
+  value = module.chat.service_secret_arn
 }
 
 output "topics" {
-  value = module.msk_topics.topics
+  value = module.chat.topics
 }

@@ -1,4 +1,4 @@
-# What differs between environments; everything else is main.tf (identical in dev and prod).
+# What differs between environments; main.tf (identical in dev and prod) hands it to modules/chat-stack.
 locals {
   environment         = "prod"
   vpc_cidr            = "10.50.0.0/16"

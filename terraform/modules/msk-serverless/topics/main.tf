@@ -4,8 +4,8 @@
 # zones have every acknowledged event.
 #
 # Needs a kafka provider configured for the cluster (SASL/IAM over TLS); see
-# terraform/environments/*/main.tf. On the very first apply the cluster must exist before this
-# module plans: `terraform apply -target=module.msk` once, then a full apply.
+# the environment root (it passes it to modules/chat-stack). On the very first apply the cluster must exist before this
+# module plans: `terraform apply -target=module.chat.module.msk` once, then a full apply.
 
 terraform {
   required_providers {
