@@ -20,7 +20,8 @@ export interface RetryOptions {
   deadlineMs?: number;
   // How long one attempt waits for its answer before it counts as unanswered.
   attemptTimeoutMs?: number;
-  // Called once per failed attempt (error code, or "timeout" / "disconnected").
+  // Called once per failed attempt (error code, "code/cause" when the server named the failing
+  // dependency, or "timeout" / "disconnected").
   onRetry?: (code: string, waitMs: number) => void;
 }
 
@@ -77,7 +78,8 @@ export async function requestWithRetry(requester: Requester | (() => Promise<Req
       const conn = typeof requester === "function" ? await requester() : requester;
       const reply = await conn.request(frame, attemptTimeout);
       if (!reply.error || !RETRYABLE_CODES.has(String(reply.error.code))) return reply;
-      code = String(reply.error.code);
+      // The gateway may say which dependency failed (e.g. unavailable / ingest_overloaded).
+      code = reply.error.cause ? `${reply.error.code}/${reply.error.cause}` : String(reply.error.code);
       retryAfterMs = Number(reply.error.retryAfterMs ?? 0);
     } catch (e) {
       code = classify(e);
