@@ -1,5 +1,3 @@
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { loadConfig } from "@chat/config";
 import { createEmbeddedEventLog } from "@chat/eventlog/embedded";
 import { startIngest, type RunningIngest } from "@chat/ingest";
@@ -9,6 +7,7 @@ import { IngestService } from "@chat/proto";
 import { GrpcRpcHost, type ServedRpc } from "@chat/rpc";
 import { SECRET, startGatewayHarness, type GatewayHarness } from "./support/gateway-harness";
 import { until } from "./support/until";
+import { freePort } from "../support/free-port";
 import type { WsClient } from "./support/ws-client";
 
 // The gateway towards ingest (ADR-009, issue 10 item 12): the deadline, the circuit breaker with
@@ -186,14 +185,3 @@ describe("ingest unreachable, then back", () => {
     await dora.close();
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}

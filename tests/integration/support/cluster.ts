@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { startDevIssuer, type DevIssuer } from "@chat/identity/dev-issuer";
@@ -8,16 +7,7 @@ import { requiredEnv } from "./required-env";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once("error", rej);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
+export { freePort } from "../../support/free-port";
 
 export interface ServiceProcess {
   name: string;
