@@ -344,7 +344,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
           );
         },
         onFrame: (frame) => {
-          if (!authenticated && frame.kind.case === "error") this.onAuthRejected(frame);
+          if (!authenticated && frame.kind.case === "error") return this.onAuthRejected(frame);
           this.onPush(frame);
         },
         onClose: (code, reason) => this.onClosed(conn, code, reason),
@@ -536,6 +536,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const key = outboxKey(entry.chatId, entry.clientMessageId);
     let waiter!: Waiter<SendAck>;
     const promise = new Promise<SendAck>((resolve, reject) => (waiter = { resolve, reject }));
+    // close() may reject it before send() has handed it to the caller: not an unhandled rejection.
+    promise.catch(() => undefined);
     this.sendWaiters.set(key, { promise, waiter });
     return promise;
   }
