@@ -29,7 +29,6 @@ async function expectExactlyOnceInOrder(received: Message[], acks: SendAck[], ch
   expect(got).toEqual(stored);
 }
 
-const dbg = (...a: unknown[]) => process.env.SDK_DEBUG && console.log(Date.now(), ...a);
 const sendAll = (u: SdkUser, chats: string[], n: number, prefix: string) => {
   const sends = chats.flatMap((chatId) => Array.from({ length: n }, (_, i) => u.client.send(chatId, `${prefix} ${chatId.slice(-4)} #${i + 1}`)));
   // A failing assertion must report itself, not the sends that close() rejects afterwards.
@@ -74,9 +73,8 @@ describe("through a TCP proxy that breaks connections without a close frame", ()
     expect(results.length).toBe(2 * n);
     for (const chatId of chats) {
       await eventually(() => bob.of(chatId).length >= n && alice.of(chatId).length >= n, 30_000, "every message at both ends");
-      const api = h.app ? bob.client.api : bob.client.api;
-      await expectExactlyOnceInOrder(bob.messages, results, chatId, api);
-      await expectExactlyOnceInOrder(alice.messages, results, chatId, api);
+      await expectExactlyOnceInOrder(bob.messages, results, chatId, bob.client.api);
+      await expectExactlyOnceInOrder(alice.messages, results, chatId, bob.client.api);
       // Per chat, the acks follow the order send() was called in.
       const mine = results.filter((a) => a.chatId === chatId);
       expect(mine.map((a) => a.seq)).toEqual([...mine.map((a) => a.seq)].sort((x, y) => (x < y ? -1 : 1)));
@@ -104,10 +102,6 @@ describe("server-side closes: a restart of the all-in-one on the same data, and 
     const bob = sdkClient(h, "bob", { ...common, token: shortLived("bob") });
     const aliceStates: StateChange[] = [];
     alice.client.on("state", (s) => aliceStates.push(s));
-    if (process.env.SDK_DEBUG) {
-      alice.client.on("state", (s) => console.log(Date.now(), "alice", JSON.stringify(s)));
-      bob.client.on("state", (s) => console.log(Date.now(), "bob", JSON.stringify(s)));
-    }
     const errors: string[] = [];
     alice.client.on("error", (e) => errors.push(e.code));
     try {
@@ -121,17 +115,12 @@ describe("server-side closes: a restart of the all-in-one on the same data, and 
       alice.client.on("ack", (a) => acks.push(a));
       const sends = sendAll(alice, [chatId], n, "restart");
       await eventually(() => acks.length >= 10, 30_000, "10 acks");
-      dbg("10 acks");
       await h.stop();
-      dbg("stopped");
       const ackedWhileUp = acks.length;
       h = await startHarness({}, h.dataDir);
       ws.retarget(h.app.gateway.port);
       rest.retarget(h.app.chatmgmt.port);
-
-      dbg("restarted");
       const results = await Promise.all(sends);
-      dbg("all acked");
       expect(ackedWhileUp).toBeLessThan(n); // some sends really waited for the restart
       await eventually(() => bob.of(chatId).length >= n && alice.of(chatId).length >= n, 30_000, "every message at both ends");
       await expectExactlyOnceInOrder(bob.messages, results, chatId, bob.client.api);

@@ -452,6 +452,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       case "connectionClosing":
         this.reconnectHintMs = k.value.reconnectAfterMs;
         if (k.value.reason === "token_expired") this.tokens.invalidate("expired");
+        // Nothing follows but the close: end it here instead of waiting for the handshake.
+        this.conn?.close(1000, k.value.reason);
         return;
       case "error":
         return this.emit("error", new ChatClientError(k.value.code as ChatClientError["code"], k.value.message, { retryAfterMs: k.value.retryAfterMs || undefined, details: { frame: k.value.frame } }));
@@ -546,7 +548,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     this.pumpTimer = undefined;
     const conn = this.conn;
-    if (!conn || this.stateValue !== "open") return;
+    if (!conn?.isOpen || this.stateValue !== "open") return;
     const now = Date.now();
     for (const send of this.queue.due(now)) this.transmit(conn, send);
     const next = this.queue.nextDueAt();
@@ -572,10 +574,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         }
         this.pump();
       },
-      () => {
-        // Timeout or closed connection: the attempt may have been stored; resend the same id.
+      (e: ChatClientError) => {
+        // The attempt may have been stored; it is resent with the same id. After a timeout that
+        // happens at once; a connection that is going away is left to the next hello (pumping
+        // into a closing socket would fail synchronously, over and over).
         this.queue.release(chatId, clientMessageId, Date.now());
-        if (conn === this.conn) this.pump();
+        if (e.code === "timeout" && conn === this.conn && conn.isOpen) this.pump();
       },
     );
   }
