@@ -7,14 +7,14 @@ let h: Harness;
 let chatId: string;
 beforeAll(async () => {
   h = await startHarness({
-    CHAT_TYPING_RATE: "1:3",
-    CHAT_USER_TYPING_RATE: "1:4",
-    CHAT_RECEIPT_RATE: "1:3",
-    CHAT_USER_RECEIPT_RATE: "1:4",
-    CHAT_SYNC_RATE: "1:3",
-    CHAT_USER_SYNC_RATE: "1:4",
-    CHAT_PING_RATE: "1:3",
-    CHAT_USER_PING_RATE: "1:4",
+    CHAT_TYPING_RATE: "0.01:3",
+    CHAT_USER_TYPING_RATE: "0.01:4",
+    CHAT_RECEIPT_RATE: "0.01:3",
+    CHAT_USER_RECEIPT_RATE: "0.01:4",
+    CHAT_SYNC_RATE: "0.01:3",
+    CHAT_USER_SYNC_RATE: "0.01:4",
+    CHAT_PING_RATE: "0.01:3",
+    CHAT_USER_PING_RATE: "0.01:4",
     // Long enough that nothing but the first frame of a burst can be relayed during the test.
     CHAT_TYPING_RELAY_INTERVAL_MS: "60000",
   });
@@ -67,7 +67,7 @@ test.each([
 
 test("ack shares the receipt budget with read; a second connection shares the user's budget", async () => {
   const one = await h.connect("dave");
-  // dave spent 3 receipts above (4 per user per burst, 1 token/s since): at most 1-2 left for the user.
+  // dave spent 3 receipts above (4 per user per burst, one token per 100 s since): at most 1-2 left for the user.
   const second = await h.connect("dave");
   const results = await burst(second, [1, 2, 3].map(() => ({ ack: { chatId, seq: "1" } })), { ping: { nonce: "b" } });
   expect(results.filter((r) => r.startsWith("rate_limited")).length).toBeGreaterThanOrEqual(1);

@@ -1,18 +1,18 @@
 import { startHarness, type Harness } from "./support/all-in-one-harness";
 
-// Layered limits with small numbers so they trip quickly. Refill is 1 token/s, so a burst
-// fired within a few milliseconds cannot be refilled in between.
+// Layered limits with small numbers so they trip quickly. Refill is one token per 100 s, so no
+// refill lands between the requests of a test even on a busy machine (1/s did, now and then).
 let h: Harness;
 let chatId: string;
 beforeAll(async () => {
   h = await startHarness({
-    CHAT_API_REQUESTS_PER_SECOND_PER_USER: "1",
+    CHAT_API_REQUESTS_PER_SECOND_PER_USER: "0.01",
     CHAT_API_BURST_PER_USER: "5",
-    CHAT_API_REQUESTS_PER_SECOND_PER_IP: "1",
+    CHAT_API_REQUESTS_PER_SECOND_PER_IP: "0.01",
     CHAT_API_BURST_PER_IP: "12",
-    CHAT_SENDS_PER_SECOND: "1",
+    CHAT_SENDS_PER_SECOND: "0.01",
     CHAT_SEND_BURST: "3",
-    CHAT_USER_SENDS_PER_SECOND: "1",
+    CHAT_USER_SENDS_PER_SECOND: "0.01",
     CHAT_USER_SEND_BURST: "5",
   });
   chatId = await h.createGroup("alice", ["bob", "carol"]);

@@ -2,11 +2,13 @@ import { z } from "zod";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+// Tokens per second of a rate limit: fractions allowed (0.5 = one every 2 s).
+const perSecond = z.coerce.number().positive().finite();
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
-// "PER_SECOND:BURST", e.g. "10:20": one token bucket.
+// "PER_SECOND:BURST", e.g. "10:20" or "0.5:3": one token bucket.
 const rate = z
   .string()
-  .regex(/^[1-9]\d{0,5}:[1-9]\d{0,5}$/, "expected PER_SECOND:BURST with positive integers, e.g. 10:20")
+  .regex(/^(?=[\d.]*[1-9])\d{1,6}(\.\d{1,3})?:[1-9]\d{0,5}$/, "expected PER_SECOND:BURST, a positive rate (up to 3 decimals) and a positive integer burst, e.g. 10:20")
   .transform((s) => {
     const [perSecond, burst] = s.split(":").map(Number);
     return { perSecond, burst };
@@ -59,15 +61,15 @@ export const envSchema = z
 
     CHAT_MAX_BODY_BYTES: positiveInt.default(64 * 1024),
     CHAT_MAX_FRAME_BYTES: positiveInt.default(128 * 1024),
-    CHAT_SENDS_PER_SECOND: positiveInt.default(10),
+    CHAT_SENDS_PER_SECOND: perSecond.default(10),
     CHAT_SEND_BURST: positiveInt.default(20),
     // Shared by all of a user's connections on one gateway.
-    CHAT_USER_SENDS_PER_SECOND: positiveInt.default(20),
+    CHAT_USER_SENDS_PER_SECOND: perSecond.default(20),
     CHAT_USER_SEND_BURST: positiveInt.default(40),
     // REST / gRPC chat management, per replica.
-    CHAT_API_REQUESTS_PER_SECOND_PER_USER: positiveInt.default(20),
+    CHAT_API_REQUESTS_PER_SECOND_PER_USER: perSecond.default(20),
     CHAT_API_BURST_PER_USER: positiveInt.default(40),
-    CHAT_API_REQUESTS_PER_SECOND_PER_IP: positiveInt.default(50),
+    CHAT_API_REQUESTS_PER_SECOND_PER_IP: perSecond.default(50),
     CHAT_API_BURST_PER_IP: positiveInt.default(100),
     CHAT_OUTBOUND_BUFFER_MESSAGES: positiveInt.default(1000),
     // Bytes waiting to be written to one connection's socket, counting every frame (pushes,

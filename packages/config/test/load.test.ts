@@ -11,6 +11,14 @@ function problemsOf(fn: () => unknown): string[] {
 }
 
 describe("loadConfig", () => {
+  it("takes fractional rates (slow limits) and refuses zero, negative and malformed ones", () => {
+    const c = loadConfig({ CHAT_SENDS_PER_SECOND: "0.5", CHAT_TYPING_RATE: "0.25:3" });
+    expect(c.limits.sendsPerSecond).toBe(0.5);
+    expect(c.limits.operations.typing.connection).toEqual({ perSecond: 0.25, burst: 3 });
+    for (const bad of ["0", "-1", "abc", "Infinity"]) expect(problemsOf(() => loadConfig({ CHAT_SENDS_PER_SECOND: bad })).join()).toMatch(/CHAT_SENDS_PER_SECOND/);
+    for (const bad of ["0:3", "0.000:3", "1:0", "1.2345:2", "1:2.5", "x:1"]) expect(problemsOf(() => loadConfig({ CHAT_TYPING_RATE: bad })).join()).toMatch(/CHAT_TYPING_RATE/);
+  });
+
   it("returns the documented defaults for an empty environment", () => {
     const c = loadConfig({});
     expect(c.logLevel).toBe("info");

@@ -1,7 +1,8 @@
 // Token bucket: `ratePerSec` tokens refill continuously up to `burst`. Pure; the clock (integer
 // milliseconds) is passed in. Credit is counted in thousandths of a token, so refill over whole
-// milliseconds is exact integer arithmetic: no floating-point drift refuses a client that stays
-// within its rate.
+// milliseconds is exact integer arithmetic for whole-number rates: no floating-point drift refuses
+// a client that stays within its rate. (Fractional rates, e.g. 0.5/s, are for slow limits where a
+// rounding error of a millionth of a token does not matter.)
 export class TokenBucket {
   private credit: number;
   private last: number;
