@@ -108,3 +108,54 @@ test("invalid arguments are rejected before anything is sent, with typed errors"
   // API errors carry the stable code too.
   expect(await codeOf(alice.client.api.getChat({ chatId: other }))).toBe("not_found");
 });
+
+test("typed events: membership on a new chat (which is then tracked), presence, throttled typing, others' receipts", async () => {
+  const bob = user("bob");
+  const alice = user("alice");
+  const memberships: string[] = [];
+  bob.client.on("membership", (m) => memberships.push(m.chatId));
+  const presence: string[] = [];
+  bob.client.on("presence", (p) => presence.push(`${p.userId}:${p.status}`));
+  const typing: boolean[] = [];
+  bob.client.on("typing", (t) => typing.push(t.active));
+  const receipts: bigint[] = [];
+  alice.client.on("receipt", (r) => r.userId === "bob" && receipts.push(r.readSeq));
+
+  await bob.client.connect();
+  const { chat } = await (await h.api("alice")).createChat({ kind: ChatKind.GROUP, title: "events", memberIds: ["bob"] });
+  const chatId = chat!.chatId;
+  await eventually(() => memberships.includes(chatId), 15_000, "bob's membership frame");
+  await alice.client.connect();
+  await eventually(() => presence.includes("alice:1"), 15_000, "alice online at bob");
+
+  for (let i = 0; i < 5; i++) alice.client.setTyping(chatId, true);
+  alice.client.setTyping(chatId, false);
+  await eventually(() => typing.includes(false), 15_000, "typing stopped");
+  expect(typing).toEqual([true, false]);
+
+  const ack = await alice.client.send(chatId, "tracked because of the membership frame");
+  await eventually(() => bob.of(chatId).length === 1, 15_000, "bob got the message");
+  await bob.client.markRead(chatId, ack.seq);
+  await eventually(() => receipts.includes(ack.seq), 15_000, "alice sees bob's read receipt");
+});
+
+test("rate_limited: sends wait the server's retry-after and go out again with the same id; order holds", async () => {
+  const limited = await startHarness({ CHAT_SENDS_PER_SECOND: "2", CHAT_SEND_BURST: "2" });
+  try {
+    const alice = sdkClient(limited, "alice");
+    clients.push(alice);
+    const chatId = await limited.createGroup("alice", ["bob"]);
+    const retries: Array<{ code: string; delayMs: number; id: string }> = [];
+    alice.client.on("sendRetry", (r) => retries.push({ code: r.code, delayMs: r.delayMs, id: r.entry.clientMessageId }));
+    await alice.client.connect();
+    const acks = await Promise.all(Array.from({ length: 6 }, (_, i) => alice.client.send(chatId, `limited ${i + 1}`, { clientMessageId: `rl-${i + 1}` })));
+    expect(acks.map((a) => [a.clientMessageId, a.seq])).toEqual(Array.from({ length: 6 }, (_, i) => [`rl-${i + 1}`, BigInt(i + 1)]));
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries.every((r) => r.code === "rate_limited" && r.delayMs > 0)).toBe(true);
+    const history = await alice.client.api.getMessageHistory({ chatId });
+    expect(history.messages.map((m) => m.body)).toEqual(Array.from({ length: 6 }, (_, i) => `limited ${i + 1}`));
+  } finally {
+    await Promise.all(clients.splice(0).map((u) => u.client.close()));
+    await limited.stop();
+  }
+});

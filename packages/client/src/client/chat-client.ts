@@ -52,6 +52,9 @@ export interface ChatClientEvents {
   synced: { chatId: string; lastSeq: bigint };
   // Every acknowledged send, including ones restored from a persistent outbox.
   ack: SendAck;
+  // A send answered with a transient error (rate_limited, unavailable, …): it stays queued and
+  // is resent with the same clientMessageId after `delayMs`.
+  sendRetry: { entry: OutboxEntry; code: string; delayMs: number };
   // A send removed from the outbox by a permanent error (also the rejection of its send()).
   sendFailed: { entry: OutboxEntry; error: ChatClientError };
   // Another member's delivered/read position changed.
@@ -564,8 +567,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         if (frame.kind.case === "messageAck") return void this.onAck(frame.kind.value);
         if (frame.kind.case !== "error") return;
         const e = frame.kind.value;
-        const verdict = this.queue.onError(chatId, clientMessageId, e.code, e.retryAfterMs || undefined, Date.now());
-        if (!verdict.retry) {
+        const now = Date.now();
+        const verdict = this.queue.onError(chatId, clientMessageId, e.code, e.retryAfterMs || undefined, now);
+        if (verdict.retry) this.emit("sendRetry", { entry: send.entry, code: e.code, delayMs: verdict.notBefore - now });
+        else {
           const error = new ChatClientError(e.code as ChatClientError["code"], e.message, { retryAfterMs: e.retryAfterMs || undefined, details: { chatId, clientMessageId } });
           void this.storage.remove(chatId, clientMessageId).catch(() => undefined);
           const w = this.takeSendWaiter(chatId, clientMessageId);
