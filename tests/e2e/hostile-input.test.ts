@@ -1,3 +1,5 @@
+import { connect as h2connect } from "node:http2";
+import { createGzip } from "node:zlib";
 import { ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { SignJWT, generateKeyPair } from "jose";
@@ -18,12 +20,19 @@ beforeAll(async () => {
     CHAT_API_BURST_PER_USER: "100000",
     CHAT_API_REQUESTS_PER_SECOND_PER_IP: "100000",
     CHAT_API_BURST_PER_IP: "100000",
+    // Small quotas so the quota cases reach them: the chat below is full with its 2 members,
+    // quincy is in 3 chats.
+    CHAT_MAX_MEMBERS_PER_CHAT: "2",
+    CHAT_MAX_CHATS_PER_USER: "3",
   });
   chatId = await h.createGroup("alice", ["bob"]);
+  for (let i = 0; i < 3; i++) await h.createGroup("quincy", [], `q${i}`);
+  bomb.json = await gzipOf(['{"kind":"CHAT_KIND_GROUP","title":"', "a", '"}'], BOMB_BYTES);
+  bomb.zeros = await gzipOf(["", "\0", ""], BOMB_BYTES);
   const alice = await h.connect("alice");
   await alice.request({ sendMessage: { chatId, clientMessageId: "seed", body: "seed" } });
   await alice.close();
-  for (const u of ["alice", "bob", "mallory"]) tok[u] = await h.token(u);
+  for (const u of ["alice", "bob", "mallory", "quincy"]) tok[u] = await h.token(u);
   tok.expired = await h.app.devIssuer!.mintAccessToken("alice", { expiresInSec: -120 });
   tok.wrongAud = await h.app.devIssuer!.mintAccessToken("alice", { audience: "another-api" });
   tok.notYet = await h.app.devIssuer!.mintAccessToken("alice", { notBeforeSec: 3600 });
@@ -35,6 +44,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.stop();
 });
+
+// A "zip bomb": a few hundred KB of gzip that inflate to 200 MB (prefix + filler * n + suffix),
+// built by streaming so the test itself never holds the inflated bytes.
+const BOMB_BYTES = 200 * 1024 * 1024;
+const bomb: { json?: Buffer; zeros?: Buffer } = {};
+async function gzipOf([prefix, filler, suffix]: string[], size: number): Promise<Buffer> {
+  const gz = createGzip({ level: 9 });
+  const out: Buffer[] = [];
+  gz.on("data", (d: Buffer) => out.push(d));
+  const done = new Promise((r) => gz.on("end", r));
+  gz.write(prefix);
+  const chunk = Buffer.alloc(1024 * 1024, filler);
+  for (let n = 0; n < size; n += chunk.length) if (!gz.write(chunk)) await new Promise((r) => gz.once("drain", r));
+  gz.end(suffix);
+  await done;
+  return Buffer.concat(out);
+}
 
 // Everything a request could have changed, read back through the API.
 async function snapshot(): Promise<string> {
@@ -52,9 +78,10 @@ async function snapshot(): Promise<string> {
   );
 }
 
-async function rest(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string; contentType?: string } = {}) {
+async function rest(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string | Buffer; contentType?: string; encoding?: string } = {}) {
   const headers: Record<string, string> = {};
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.encoding) headers["content-encoding"] = opts.encoding;
   const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
   if (body !== undefined) headers["content-type"] = opts.contentType ?? "application/json";
   const res = await fetch(`${h.apiUrl}${path.replaceAll("CHAT", chatId)}`, { method, headers, body });
@@ -62,6 +89,50 @@ async function rest(method: string, path: string, opts: { token?: string; body?:
   expect(json.message).toEqual(expect.any(String));
   expect(json.details).toEqual(expect.any(Object));
   return { status: res.status, code: json.code };
+}
+
+// The Connect protocol spoken by hand (unary POST on the HTTP port), as a curl user would.
+async function connectCall(method: string, opts: { token?: string; json?: unknown; raw?: string | Buffer; contentType?: string; encoding?: string }) {
+  const headers: Record<string, string> = { "content-type": opts.contentType ?? "application/json" };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.encoding) headers["content-encoding"] = opts.encoding;
+  const body = opts.raw ?? JSON.stringify(opts.json).replaceAll('"CHAT"', JSON.stringify(chatId));
+  const res = await fetch(`${h.apiUrl}/messaging.v1.ChatMgmtService/${method}`, { method: "POST", headers, body });
+  const json = (await res.json()) as { code?: string; message?: string };
+  // Our own words, never the JS engine's or a library's internals.
+  if (res.status !== 200) expect(json.message).not.toMatch(/string length|parse binary|premature EOF|Unexpected token/i);
+  return { status: res.status, code: res.headers.get("chat-error-code") ?? (res.status === 200 ? "ok" : `connect:${json.code}`) };
+}
+
+// One gRPC call written frame by frame: a compressed message (grpc-encoding gzip) whose payload
+// inflates to 200 MB. Answers the grpc-status it got.
+async function grpcGzipBomb(token: string): Promise<Record<string, unknown>> {
+  const session = h2connect(`http://127.0.0.1:${h.app.chatmgmt.grpcPort}`);
+  try {
+    const req = session.request({
+      ":method": "POST",
+      ":path": "/messaging.v1.ChatMgmtService/CreateChat",
+      "content-type": "application/grpc",
+      "grpc-encoding": "gzip",
+      te: "trailers",
+      authorization: `Bearer ${token}`,
+    });
+    const prefix = Buffer.alloc(5);
+    prefix.writeUInt8(1, 0); // compressed flag
+    prefix.writeUInt32BE(bomb.zeros!.length, 1);
+    req.end(Buffer.concat([prefix, bomb.zeros!]));
+    const status = await new Promise<string>((resolve, reject) => {
+      let s = "";
+      req.on("response", (hd) => (s = String(hd["grpc-status"] ?? s)));
+      req.on("trailers", (t) => (s = String(t["grpc-status"] ?? s)));
+      req.on("data", () => {});
+      req.on("end", () => resolve(s));
+      req.on("error", reject);
+    });
+    return { grpc: Number(status) };
+  } finally {
+    session.close();
+  }
 }
 
 async function grpc(token: string | undefined, call: (c: ReturnType<typeof createClient<typeof ChatMgmtService>>) => Promise<unknown>) {
@@ -111,6 +182,10 @@ const cases: Case[] = [
   ["REST title of 10,000 characters", () => rest("POST", "/api/v1/chats", { token: tok.alice, body: { kind: "CHAT_KIND_GROUP", title: "t".repeat(10_000) } }), { status: 400, code: "invalid_argument" }],
   ["REST body over 64 KiB", () => rest("POST", "/api/v1/chats", { token: tok.alice, body: { kind: "CHAT_KIND_GROUP", title: big } }), { status: 413, code: "message_too_large" }],
   ["REST unknown body field", () => rest("POST", "/api/v1/chats", { token: tok.alice, body: { kind: "CHAT_KIND_GROUP", title: "t", isAdmin: true } }), { status: 400, code: "invalid_argument" }],
+  ["REST gzip body that inflates to 200 MB", () => rest("POST", "/api/v1/chats", { token: tok.alice, raw: bomb.json!, encoding: "gzip" }), { status: 413, code: "message_too_large" }],
+  ["REST gzip body that is not gzip", () => rest("POST", "/api/v1/chats", { token: tok.alice, raw: "{}", encoding: "gzip" }), { status: 400, code: "invalid_argument" }],
+  ["REST body in an unsupported content-encoding", () => rest("POST", "/api/v1/chats", { token: tok.alice, raw: "{}", encoding: "compress" }), { status: 400, code: "invalid_argument" }],
+  ["REST direct chat with a title", () => rest("POST", "/api/v1/chats", { token: tok.alice, body: { kind: "CHAT_KIND_DIRECT", title: "Bob", memberIds: ["bob"] } }), { status: 400, code: "invalid_argument" }],
   ["REST non-JSON content type", () => rest("POST", "/api/v1/chats", { token: tok.alice, raw: "kind=group", contentType: "application/x-www-form-urlencoded" }), { status: 400, code: "invalid_argument" }],
   // REST: tokens
   ["REST without a token", () => rest("GET", "/api/v1/chats/CHAT"), { status: 401, code: "unauthenticated" }],
@@ -134,6 +209,12 @@ const cases: Case[] = [
   ["REST negative after_seq", () => rest("GET", "/api/v1/chats/CHAT/messages?after_seq=-5", { token: tok.alice }), { status: 400, code: "invalid_argument" }],
   ["REST unknown query parameter", () => rest("GET", "/api/v1/chats/CHAT/messages?drop_table=1", { token: tok.alice }), { status: 400, code: "invalid_argument" }],
   ["REST garbage page token", () => rest("GET", "/api/v1/chats?page_token=%00%01garbage", { token: tok.alice }), { status: 400, code: "invalid_argument" }],
+  ["REST after_seq in hex", () => rest("GET", "/api/v1/chats/CHAT/messages?after_seq=0x2", { token: tok.alice }), { status: 400, code: "invalid_argument" }],
+  ["REST before_seq in binary", () => rest("GET", "/api/v1/chats/CHAT/messages?beforeSeq=0b11", { token: tok.alice }), { status: 400, code: "invalid_argument" }],
+  ["REST after_seq with a space", () => rest("GET", "/api/v1/chats/CHAT/messages?after_seq=%202", { token: tok.alice }), { status: 400, code: "invalid_argument" }],
+  ["REST well-formed but forged page token", () => rest("GET", `/api/v1/chats?page_token=v1.${Buffer.from('{"chatId":"c_0"}').toString("base64url")}.${"A".repeat(43)}`, { token: tok.alice }), { status: 400, code: "invalid_argument" }],
+  ["REST unknown route under /api", () => rest("GET", "/api/v1/nothing-here", { token: tok.alice }), { status: 404, code: "not_found" }],
+  ["REST unknown route outside /api", () => rest("GET", "/wp-admin.php"), { status: 404, code: "not_found" }],
   ["REST page size over 100", () => rest("GET", "/api/v1/chats?page_size=1000", { token: tok.alice }), { status: 400, code: "invalid_argument" }],
   // REST: roles
   ["REST member adds someone (admins only)", () => rest("POST", "/api/v1/chats/CHAT/members", { token: tok.bob, body: { userId: "carol" } }), { status: 403, code: "permission_denied" }],
@@ -143,8 +224,20 @@ const cases: Case[] = [
   ["REST member promotes themselves", () => rest("PATCH", "/api/v1/chats/CHAT/members/bob", { token: tok.bob, body: { role: "MEMBER_ROLE_ADMIN" } }), { status: 403, code: "permission_denied" }],
   ["REST role out of range", () => rest("PATCH", "/api/v1/chats/CHAT/members/bob", { token: tok.alice, body: { role: 99 } }), { status: 400, code: "invalid_argument" }],
   ["REST add a member with a role out of range", () => rest("POST", "/api/v1/chats/CHAT/members", { token: tok.alice, body: { userId: "zed", role: 7 } }), { status: 400, code: "invalid_argument" }],
+  ["REST the last admin leaves the group", () => rest("DELETE", "/api/v1/chats/CHAT/members/alice", { token: tok.alice }), { status: 409, code: "failed_precondition" }],
+  ["REST the last admin demotes themselves", () => rest("PATCH", "/api/v1/chats/CHAT/members/alice", { token: tok.alice, body: { role: "MEMBER_ROLE_MEMBER" } }), { status: 409, code: "failed_precondition" }],
+  ["REST a member over the members-per-chat quota", () => rest("POST", "/api/v1/chats/CHAT/members", { token: tok.alice, body: { userId: "zed" } }), { status: 429, code: "quota_exceeded" }],
+  ["REST a chat over the chats-per-user quota", () => rest("POST", "/api/v1/chats", { token: tok.quincy, body: { kind: "CHAT_KIND_GROUP", title: "one too many" } }), { status: 429, code: "quota_exceeded" }],
   ["REST remove someone who is not a member", () => rest("DELETE", "/api/v1/chats/CHAT/members/nobody", { token: tok.alice }), { status: 404, code: "not_found" }],
+  // Connect (JSON and binary over HTTP/1.1)
+  ["Connect unknown JSON field", () => connectCall("CreateChat", { token: tok.alice, json: { kind: "CHAT_KIND_GROUP", title: "t", isAdmin: true } }), { status: 400, code: "invalid_argument" }],
+  ["Connect after_seq in hex", () => connectCall("GetMessageHistory", { token: tok.alice, json: { chatId: "CHAT", afterSeq: "0x2" } }), { status: 400, code: "invalid_argument" }],
+  ["Connect application/proto garbage", () => connectCall("GetChat", { token: tok.alice, raw: Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]), contentType: "application/proto" }), { status: 400, code: "invalid_argument" }],
+  ["Connect gzip body that inflates to 200 MB", () => connectCall("CreateChat", { token: tok.alice, raw: bomb.json!, encoding: "gzip" }), { status: 413, code: "message_too_large" }],
+  ["Connect unknown procedure", () => rest("POST", "/messaging.v1.ChatMgmtService/DropAllChats", { token: tok.alice, body: {} }), { status: 404, code: "not_found" }],
+  ["Connect direct chat with a title", () => connectCall("CreateChat", { token: tok.alice, json: { kind: "CHAT_KIND_DIRECT", title: "x", memberIds: ["bob"] } }), { status: 400, code: "invalid_argument" }],
   // gRPC
+  ["gRPC message with grpc-encoding gzip that inflates to 200 MB", () => grpcGzipBomb(tok.alice), { grpc: 8 }],
   ["gRPC create chat with no kind", () => grpc(tok.alice, (c) => c.createChat({ title: "t" })), { code: "invalid_argument", grpc: 3 }],
   ["gRPC without a token", () => grpc(undefined, (c) => c.getChat({ chatId })), { code: "unauthenticated", grpc: 16 }],
   ["gRPC with an expired token", () => grpc(tok.expired, (c) => c.getChat({ chatId })), { code: "token_expired", grpc: 16 }],
@@ -160,6 +253,8 @@ const cases: Case[] = [
   ["WS chat id with emoji", () => ws(tok.alice, { requestId: "1", sendMessage: { chatId: "chat😀", clientMessageId: "m", body: "hi" } }), { code: "invalid_argument" }],
   ["WS client_message_id with a newline", () => ws(tok.alice, { requestId: "1", sendMessage: { chatId: "CHAT", clientMessageId: "a\nb", body: "hi" } }), { code: "invalid_argument" }],
   ["WS seq as an object", () => ws(tok.alice, { requestId: "1", read: { chatId: "CHAT", seq: { $gt: 0 } } }), { code: "invalid_argument" }],
+  ["WS sync after_seq in hex", () => ws(tok.alice, { requestId: "1", sync: { chatId: "CHAT", afterSeq: "0x2" } }), { code: "invalid_argument" }],
+  ["WS read seq in octal", () => ws(tok.alice, { requestId: "1", read: { chatId: "CHAT", seq: "0o7" } }), { code: "invalid_argument" }],
   ["WS prototype pollution attempt", () => ws(tok.alice, '{"__proto__":{"admin":true},"ping":{}}'), { code: "unknown_frame" }],
   ["WS forged token", () => wsAuth(tok.forged), { code: "unauthenticated", close: 4401 }],
   ["WS wrong-audience token", () => wsAuth(tok.wrongAud), { code: "unauthenticated", close: 4401 }],
@@ -173,4 +268,46 @@ test.each(cases)("%s", async (_name, run, expected) => {
   const before = await snapshot();
   expect(await run()).toEqual(expected);
   expect(await snapshot()).toBe(before);
+});
+
+describe("decompression bombs (issue 10 item 2)", () => {
+  test("8 in parallel on REST and Connect are refused without inflating them", async () => {
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    const started = Date.now();
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          i % 2 === 0
+            ? rest("POST", "/api/v1/chats", { token: tok.alice, raw: bomb.json!, encoding: "gzip" })
+            : connectCall("CreateChat", { token: tok.alice, raw: bomb.json!, encoding: "gzip" }),
+        ),
+      );
+      expect(results).toEqual(Array(8).fill({ status: 413, code: "message_too_large" }));
+    } finally {
+      clearInterval(sampler);
+    }
+    // Inflating them would cost 8 x 200 MB; refused at 64 KiB each, the process barely grows.
+    // The bound is generous (the test runner allocates too); it catches inflation, not noise.
+    expect(peak - before).toBeLessThan(150 * 1024 * 1024);
+    // Each stops after 64 KiB of output: no 200 MB worth of inflate work either.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe("401 bodies say nothing about why a token was refused (issue 10 item 10)", () => {
+  test("a token with an unknown kid and one with a known kid but a bad signature get the same body", async () => {
+    const valid = tok.alice;
+    const [header, payload] = valid.split(".");
+    const badSignature = `${header}.${payload}.${Buffer.alloc(256, 7).toString("base64url")}`;
+    const bodies = await Promise.all(
+      [tok.forged, badSignature, tok.wrongAud, "garbage"].map(async (t) => {
+        const res = await fetch(`${h.apiUrl}/api/v1/chats`, { headers: { authorization: `Bearer ${t}` } });
+        return { status: res.status, body: await res.json() };
+      }),
+    );
+    for (const b of bodies) expect(b).toEqual({ status: 401, body: { code: "unauthenticated", message: "access token is not valid", details: {} } });
+  });
 });

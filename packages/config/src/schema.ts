@@ -71,6 +71,11 @@ export const envSchema = z
     CHAT_API_BURST_PER_USER: positiveInt.default(40),
     CHAT_API_REQUESTS_PER_SECOND_PER_IP: perSecond.default(50),
     CHAT_API_BURST_PER_IP: positiveInt.default(100),
+    // Largest REST / Connect / gRPC request of the chat API, measured after decompression.
+    CHAT_API_MAX_REQUEST_BYTES: positiveInt.default(64 * 1024),
+    // Quotas (ADR-0019): chats one user is in, members of one chat.
+    CHAT_MAX_CHATS_PER_USER: positiveInt.default(1000),
+    CHAT_MAX_MEMBERS_PER_CHAT: positiveInt.default(10_000),
     CHAT_OUTBOUND_BUFFER_MESSAGES: positiveInt.default(1000),
     // Bytes waiting to be written to one connection's socket, counting every frame (pushes,
     // replies, errors, pongs).

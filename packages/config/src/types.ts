@@ -26,6 +26,9 @@ export interface Config {
     userSendBurst: number;
     apiPerUser: { perSecond: number; burst: number };
     apiPerIp: { perSecond: number; burst: number };
+    apiMaxRequestBytes: number;
+    maxChatsPerUser: number;
+    maxMembersPerChat: number;
     outboundBufferMessages: number;
     outboundBufferBytes: number;
     maxInFlightPerConnection: number;
@@ -81,6 +84,9 @@ export function toConfig(e: Env, serviceSecret: string): Config {
       userSendBurst: e.CHAT_USER_SEND_BURST,
       apiPerUser: { perSecond: e.CHAT_API_REQUESTS_PER_SECOND_PER_USER, burst: e.CHAT_API_BURST_PER_USER },
       apiPerIp: { perSecond: e.CHAT_API_REQUESTS_PER_SECOND_PER_IP, burst: e.CHAT_API_BURST_PER_IP },
+      apiMaxRequestBytes: e.CHAT_API_MAX_REQUEST_BYTES,
+      maxChatsPerUser: e.CHAT_MAX_CHATS_PER_USER,
+      maxMembersPerChat: e.CHAT_MAX_MEMBERS_PER_CHAT,
       outboundBufferMessages: e.CHAT_OUTBOUND_BUFFER_MESSAGES,
       outboundBufferBytes: e.CHAT_OUTBOUND_BUFFER_BYTES,
       maxInFlightPerConnection: e.CHAT_MAX_IN_FLIGHT_PER_CONNECTION,

@@ -10,11 +10,25 @@ export interface RunningGrpcServer {
   close(): Promise<void>;
 }
 
+// gRPC's own default receive limit. Internal messages (a Deliver batch) stay far below it.
+const DEFAULT_READ_MAX_BYTES = 4 * 1024 * 1024;
+
 // Plaintext HTTP/2 serving gRPC, gRPC-Web and Connect from the same routes.
-export async function startGrpcServer(opts: { host: string; port: number; routes: RegisterRoutes; interceptors: Interceptor[] }): Promise<RunningGrpcServer> {
+export async function startGrpcServer(opts: {
+  host: string;
+  port: number;
+  routes: RegisterRoutes;
+  interceptors: Interceptor[];
+  // Largest request message, enforced after decompression too (grpc-encoding / content-encoding
+  // gzip): Connect's default is 4 GiB, i.e. a small gzip bomb inflates without bound.
+  readMaxBytes?: number;
+}): Promise<RunningGrpcServer> {
   const handler = connectNodeAdapter({
     routes: opts.routes,
     interceptors: opts.interceptors,
+    readMaxBytes: opts.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
+    // As on REST and the WebSocket: a field the schema does not have is an error, not ignored.
+    jsonOptions: { ignoreUnknownFields: false },
     contextValues: (req) => createContextValues().set(peerAddressKey, req.socket.remoteAddress),
   });
   const server: Http2Server = createServer(handler);

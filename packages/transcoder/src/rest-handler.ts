@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { fromJson, toJson, type DescService, type JsonValue } from "@bufbuild/protobuf";
 import { createClient, type Transport } from "@connectrpc/connect";
-import { ChatError, isChatError } from "@chat/domain";
-import { HTTP_STATUS, fromConnectError } from "@chat/rpc";
+import { ChatError, assertDecimalInt64, isChatError } from "@chat/domain";
+import { HTTP_STATUS, fromConnectError, readBody } from "@chat/rpc";
 import { httpBindings, type HttpBinding } from "./http-rules";
 import { matchPath } from "./path-template";
 import { buildRequestJson } from "./request-mapping";
@@ -41,6 +41,7 @@ export function createRestHandler(opts: RestOptions): (req: IncomingMessage, res
       const { binding, invoke } = hit.r;
       const body = binding.body === "" ? undefined : await readJsonBody(req, opts.maxBodyBytes);
       const json = buildRequestJson(binding.method.input, { pathVars: hit.vars!, query: url.searchParams, body, bodyField: binding.body });
+      assertDecimalInt64(binding.method.input, json);
       let input;
       try {
         input = fromJson(binding.method.input, json);
@@ -60,20 +61,21 @@ export function createRestHandler(opts: RestOptions): (req: IncomingMessage, res
 
 async function readJsonBody(req: IncomingMessage, limit: number): Promise<JsonValue | undefined> {
   const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new ChatError("message_too_large", `request body is larger than ${limit} bytes`, { details: { limit } });
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return undefined;
+  // The limit holds after decompression (Content-Encoding gzip, deflate, br).
+  const body = await readBody(req, limit);
+  if (body.length === 0) return undefined;
   if (type !== "" && type !== "application/json") throw new ChatError("invalid_argument", "content-type must be application/json");
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8")) as JsonValue;
+    return JSON.parse(body.toString("utf8")) as JsonValue;
   } catch {
     throw new ChatError("invalid_argument", "request body is not valid JSON");
   }
+}
+
+// Every answer of the HTTP port is the JSON error body, unknown paths included.
+export function sendNotFound(req: IncomingMessage, res: ServerResponse): void {
+  const path = new URL(req.url ?? "/", "http://rest").pathname;
+  send(res, 404, { code: "not_found", message: `no route ${req.method ?? "GET"} ${path.slice(0, 200)}`, details: {} });
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

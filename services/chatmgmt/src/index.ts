@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createContextValues, createRouterTransport } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Config } from "@chat/config";
 import { ALL_TOPICS, DEFAULT_LIMITS } from "@chat/domain";
 import type { EventLog } from "@chat/eventlog";
@@ -9,12 +8,13 @@ import type { TokenVerifier } from "@chat/identity";
 import type { Logger, Registry } from "@chat/observability";
 import { OutboxRelay } from "@chat/outbox";
 import { ChatMgmtService } from "@chat/proto";
-import { chatErrorsToConnect, peerAddressKey, PEER_ADDRESS_HEADER, startGrpcServer } from "@chat/rpc";
-import { buildOpenApi, createRestHandler } from "@chat/transcoder";
+import { chatErrorsToConnect, createConnectHttpHandler, peerAddressKey, PEER_ADDRESS_HEADER, startGrpcServer } from "@chat/rpc";
+import { buildOpenApi, createRestHandler, sendNotFound } from "@chat/transcoder";
 import type { Store } from "@chat/store";
 import { rateLimitInterceptor } from "./auth/rate-limit";
 import { userAuthInterceptor } from "./auth/user-context";
 import { ChatService } from "./chats/chat-service";
+import { PageTokens } from "./chats/page-token";
 import { chatMgmtRoutes } from "./rpc/chatmgmt-routes";
 
 export interface ChatMgmtDeps {
@@ -41,23 +41,31 @@ export async function startChatMgmt(config: Config, deps: ChatMgmtDeps): Promise
   const relay = new OutboxRelay(deps.store, deps.eventLog, deps.logger, { intervalMs: config.limits.outboxIntervalMs });
   const chats = new ChatService(
     deps.store,
-    { maxIdLength: DEFAULT_LIMITS.maxIdLength, historyDefaultLimit: DEFAULT_LIMITS.syncDefaultLimit, historyMaxLimit: DEFAULT_LIMITS.syncMaxLimit },
+    {
+      maxIdLength: DEFAULT_LIMITS.maxIdLength,
+      historyDefaultLimit: DEFAULT_LIMITS.syncDefaultLimit,
+      historyMaxLimit: DEFAULT_LIMITS.syncMaxLimit,
+      maxChatsPerUser: config.limits.maxChatsPerUser,
+      maxMembersPerChat: config.limits.maxMembersPerChat,
+    },
     (entry) => relay.publishNow(entry),
+    new PageTokens(config.serviceSecret),
   );
+  const maxRequestBytes = config.limits.apiMaxRequestBytes;
   const routes = chatMgmtRoutes(chats);
   // Authentication first, then limits that need the user; the same chain on every transport.
-  const guards = [userAuthInterceptor(deps.verifier), rateLimitInterceptor({ perUser: config.limits.apiPerUser, perIp: config.limits.apiPerIp })];
+  const guards = [userAuthInterceptor(deps.verifier, deps.logger), rateLimitInterceptor({ perUser: config.limits.apiPerUser, perIp: config.limits.apiPerIp })];
   // The public API is served over gRPC on a network port in every mode (all-in-one too): it is
   // for clients, not an internal hop, so it does not go through the RpcHost.
-  const grpc = await startGrpcServer({ host: config.host, port: config.chatmgmt.grpcPort, routes, interceptors: [chatErrorsToConnect, ...guards] });
+  const grpc = await startGrpcServer({ host: config.host, port: config.chatmgmt.grpcPort, routes, interceptors: [chatErrorsToConnect, ...guards], readMaxBytes: maxRequestBytes });
 
   const peer = (req: { socket: { remoteAddress?: string } }) => createContextValues().set(peerAddressKey, req.socket.remoteAddress);
-  const connect = connectNodeAdapter({ routes, interceptors: [chatErrorsToConnect, ...guards], contextValues: peer });
+  const connect = createConnectHttpHandler({ routes, interceptors: [chatErrorsToConnect, ...guards], contextValues: peer, maxRequestBytes, fallback: sendNotFound });
   // REST calls go through the same handlers and guards over an in-process transport.
   const restTransport = createRouterTransport(routes, { router: { interceptors: [chatErrorsToConnect, ...guards] } });
   const rest = createRestHandler({
     services: [{ service: ChatMgmtService, transport: restTransport }],
-    maxBodyBytes: 64 * 1024,
+    maxBodyBytes: maxRequestBytes,
     forwardHeaders: (req) => new Headers({ authorization: req.headers.authorization ?? "", [PEER_ADDRESS_HEADER]: req.socket.remoteAddress ?? "" }),
   });
   const openapi = JSON.stringify(buildOpenApi([ChatMgmtService], { title: "Chat management API", version: "v1" }));

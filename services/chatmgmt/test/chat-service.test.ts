@@ -7,9 +7,11 @@ import { createEmbeddedStore } from "@chat/store/embedded";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ChatService } from "../src/chats/chat-service";
+import { ChatService, type ChatLimits } from "../src/chats/chat-service";
+import { PageTokens } from "../src/chats/page-token";
 
-const limits = { maxIdLength: 128, historyDefaultLimit: 50, historyMaxLimit: 100 };
+const limits: ChatLimits = { maxIdLength: 128, historyDefaultLimit: 50, historyMaxLimit: 100, maxChatsPerUser: 1000, maxMembersPerChat: 10_000 };
+const pageTokens = new PageTokens("unit-test-service-secret-0123");
 
 let dir: string;
 let store: Store;
@@ -21,9 +23,14 @@ beforeEach(async () => {
   store = createEmbeddedStore({ dataDir: dir });
   await store.bootstrap();
   published = [];
-  svc = new ChatService(store, limits, async (e) => {
-    published.push(e);
-  });
+  svc = new ChatService(
+    store,
+    limits,
+    async (e) => {
+      published.push(e);
+    },
+    pageTokens,
+  );
 });
 
 afterEach(async () => {
@@ -422,11 +429,115 @@ describe("ChatService afterCommit", () => {
   it("is called after the write committed (the change is visible from inside the callback)", async () => {
     const seen: Array<string | undefined> = [];
     const chatId = await group();
-    const svc2 = new ChatService(store, limits, async (e) => {
-      const ev = fromBinary(MembershipChangedSchema, e.payload);
-      seen.push((await store.getMember(ev.chatId, ev.userId))?.userId);
-    });
+    const svc2 = new ChatService(
+      store,
+      limits,
+      async (e) => {
+        const ev = fromBinary(MembershipChangedSchema, e.payload);
+        seen.push((await store.getMember(ev.chatId, ev.userId))?.userId);
+      },
+      pageTokens,
+    );
     await svc2.addMember("alice", { chatId, userId: "dave", role: MemberRole.MEMBER });
     expect(seen).toEqual(["dave"]);
+  });
+});
+
+describe("ChatService input consistency (issue 10 item 10)", () => {
+  it.each(["Bob", "  "])("a direct chat refuses a title (%j) and stores nothing", async (title) => {
+    expect(await codeOf(svc.createChat("alice", { kind: ChatKind.DIRECT, title, memberIds: ["bob"] }))).toBe("invalid_argument");
+    expect((await svc.listMyChats("alice", 0, "")).chats).toEqual([]);
+    expect(published).toEqual([]);
+  });
+});
+
+describe("ChatService last admin (ADR-0019)", () => {
+  it("the last admin cannot leave while others remain, nor be removed or demoted", async () => {
+    const chatId = await group();
+    expect(await codeOf(svc.removeMember("alice", { chatId, userId: "alice" }))).toBe("failed_precondition");
+    expect(await codeOf(svc.updateMemberRole("alice", { chatId, userId: "alice", role: MemberRole.MEMBER }))).toBe("failed_precondition");
+    expect((await store.getMember(chatId, "alice"))?.role).toBe(MemberRole.ADMIN);
+    expect(published).toEqual([]);
+  });
+
+  it("after handing the role on, the former last admin leaves", async () => {
+    const chatId = await group();
+    await svc.updateMemberRole("alice", { chatId, userId: "bob", role: MemberRole.ADMIN });
+    await svc.removeMember("alice", { chatId, userId: "alice" });
+    expect(await store.getMember(chatId, "alice")).toBeUndefined();
+    // bob is now the last admin, and another admin may remove a fellow admin while one remains.
+    expect(await codeOf(svc.removeMember("bob", { chatId, userId: "bob" }))).toBe("failed_precondition");
+  });
+
+  it("an admin alone in the group may leave it", async () => {
+    const { chat } = await svc.createChat("alice", { kind: ChatKind.GROUP, title: "Notes", memberIds: [] });
+    await svc.removeMember("alice", { chatId: chat.chatId, userId: "alice" });
+    expect(await store.getMember(chat.chatId, "alice")).toBeUndefined();
+  });
+});
+
+describe("ChatService quotas (ADR-0019)", () => {
+  function withLimits(l: Partial<ChatLimits>) {
+    return new ChatService(store, { ...limits, ...l }, async (e) => void published.push(e), pageTokens);
+  }
+
+  it("members per chat: creation and adding stop at the quota with quota_exceeded", async () => {
+    const small = withLimits({ maxMembersPerChat: 3 });
+    expect(await codeOf(small.createChat("alice", { kind: ChatKind.GROUP, title: "T", memberIds: ["b", "c", "d"] }))).toBe("quota_exceeded");
+    const { chat } = await small.createChat("alice", { kind: ChatKind.GROUP, title: "T", memberIds: ["b"] });
+    await small.addMember("alice", { chatId: chat.chatId, userId: "c", role: MemberRole.MEMBER });
+    const e = await small.addMember("alice", { chatId: chat.chatId, userId: "d", role: MemberRole.MEMBER }).catch((x: ChatError) => x);
+    expect((e as ChatError).code).toBe("quota_exceeded");
+    expect((e as ChatError).details).toMatchObject({ quota: "members_per_chat", limit: 3 });
+    expect(await store.getMember(chat.chatId, "d")).toBeUndefined();
+    // Adding an existing member is still already_exists, not a quota error.
+    expect(await codeOf(small.addMember("alice", { chatId: chat.chatId, userId: "c", role: MemberRole.MEMBER }))).toBe("already_exists");
+  });
+
+  it("chats per user: counts created and joined chats, for the creator and for every member", async () => {
+    const small = withLimits({ maxChatsPerUser: 2 });
+    await small.createChat("alice", { kind: ChatKind.GROUP, title: "1", memberIds: ["bob"] });
+    await small.createChat("carol", { kind: ChatKind.GROUP, title: "2", memberIds: ["alice"] });
+    // alice is in 2 chats: she cannot create a third, nobody can put her in one.
+    expect(await codeOf(small.createChat("alice", { kind: ChatKind.GROUP, title: "3", memberIds: [] }))).toBe("quota_exceeded");
+    expect(await codeOf(small.createChat("dave", { kind: ChatKind.DIRECT, title: "", memberIds: ["alice"] }))).toBe("quota_exceeded");
+    const { chat } = await small.createChat("dave", { kind: ChatKind.GROUP, title: "4", memberIds: [] });
+    expect(await codeOf(small.addMember("dave", { chatId: chat.chatId, userId: "alice", role: MemberRole.MEMBER }))).toBe("quota_exceeded");
+    expect((await small.listMyChats("alice", 0, "")).chats).toHaveLength(2);
+    // Leaving one frees a place.
+    const mine = (await small.listMyChats("alice", 0, "")).chats.find((c) => c.title === "2")!;
+    await small.removeMember("alice", { chatId: mine.chatId, userId: "alice" });
+    await expect(small.addMember("dave", { chatId: chat.chatId, userId: "alice", role: MemberRole.MEMBER })).resolves.toBeDefined();
+  });
+});
+
+describe("ChatService page tokens", () => {
+  async function tokenForBob() {
+    for (let i = 0; i < 3; i++) await group("alice", ["bob"]);
+    const first = await svc.listMyChats("bob", 1, "");
+    expect(first.nextPageToken).not.toBe("");
+    return first;
+  }
+
+  it("pages through with the issued token", async () => {
+    const first = await tokenForBob();
+    const second = await svc.listMyChats("bob", 1, first.nextPageToken);
+    expect(second.chats).toHaveLength(1);
+    expect(second.chats[0].chatId).not.toBe(first.chats[0].chatId);
+  });
+
+  it("refuses an altered, forged, foreign or raw store cursor as invalid_argument", async () => {
+    const { nextPageToken } = await tokenForBob();
+    const [v, c, mac] = nextPageToken.split(".");
+    const flipped = mac.slice(0, -2) + (mac.at(-2) === "A" ? "B" : "A") + mac.at(-1);
+    const otherCursor = Buffer.from("{\"chatId\":\"c_0\"}").toString("base64url");
+    for (const bad of [`${v}.${c}.${flipped}`, `${v}.${otherCursor}.${mac}`, c, "v1..", "x".repeat(5000), "../../etc"]) {
+      expect(await codeOf(svc.listMyChats("bob", 1, bad))).toBe("invalid_argument");
+    }
+    // Bound to the user it was issued to.
+    expect(await codeOf(svc.listMyChats("alice", 1, nextPageToken))).toBe("invalid_argument");
+    // And to the key: another deployment's secret does not verify it.
+    const other = new ChatService(store, limits, async () => {}, new PageTokens("another-service-secret-0123"));
+    expect(await codeOf(other.listMyChats("bob", 1, nextPageToken))).toBe("invalid_argument");
   });
 });

@@ -1,5 +1,5 @@
 import { create, fromBinary, fromJson, toBinary, toJsonString, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
-import { ChatError } from "@chat/domain";
+import { ChatError, assertDecimalInt64 } from "@chat/domain";
 import { ClientFrameSchema, ServerFrameSchema, type ClientFrame, type ServerFrame } from "@chat/proto";
 
 export const SUBPROTOCOL_JSON = "chat.v1.json";
@@ -34,6 +34,8 @@ export function decodeClientFrame(data: Buffer, isBinary: boolean, encoding: Enc
     if (obj === null || typeof obj !== "object" || Array.isArray(obj)) throw new ChatError("malformed_frame", "frame must be a JSON object");
     const unknown = Object.keys(obj).filter((k) => !KNOWN_KEYS.has(k));
     if (unknown.length > 0) throw new ChatError("unknown_frame", `unknown frame type or field: ${unknown.slice(0, 3).join(", ")}`);
+    // seq, after_seq, ...: decimal only, as on REST and Connect (the runtime would take "0x2").
+    assertDecimalInt64(ClientFrameSchema, obj);
     try {
       frame = fromJson(ClientFrameSchema, obj as JsonObject);
     } catch (e) {
