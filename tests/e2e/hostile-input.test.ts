@@ -84,7 +84,7 @@ async function rest(method: string, path: string, opts: { token?: string; body?:
   if (opts.encoding) headers["content-encoding"] = opts.encoding;
   const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
   if (body !== undefined) headers["content-type"] = opts.contentType ?? "application/json";
-  const res = await fetch(`${h.apiUrl}${path.replaceAll("CHAT", chatId)}`, { method, headers, body });
+  const res = await fetch(`${h.apiUrl}${path.replaceAll("CHAT", chatId)}`, { method, headers, body: typeof body === "string" || body === undefined ? body : new Uint8Array(body) });
   const json = (await res.json()) as { code: string; message: string; details: unknown };
   expect(json.message).toEqual(expect.any(String));
   expect(json.details).toEqual(expect.any(Object));
@@ -97,7 +97,7 @@ async function connectCall(method: string, opts: { token?: string; json?: unknow
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.encoding) headers["content-encoding"] = opts.encoding;
   const body = opts.raw ?? JSON.stringify(opts.json).replaceAll('"CHAT"', JSON.stringify(chatId));
-  const res = await fetch(`${h.apiUrl}/messaging.v1.ChatMgmtService/${method}`, { method: "POST", headers, body });
+  const res = await fetch(`${h.apiUrl}/messaging.v1.ChatMgmtService/${method}`, { method: "POST", headers, body: typeof body === "string" ? body : new Uint8Array(body) });
   const json = (await res.json()) as { code?: string; message?: string };
   // Our own words, never the JS engine's or a library's internals.
   if (res.status !== 200) expect(json.message).not.toMatch(/string length|parse binary|premature EOF|Unexpected token/i);
