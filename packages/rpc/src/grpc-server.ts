@@ -10,6 +10,9 @@ export interface RunningGrpcServer {
   close(): Promise<void>;
 }
 
+// In-flight calls get this long to finish when the server closes.
+const CLOSE_GRACE_MS = 5000;
+
 // gRPC's own default receive limit. Internal messages (a Deliver batch) stay far below it.
 const DEFAULT_READ_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -45,7 +48,17 @@ export async function startGrpcServer(opts: {
     port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Past the grace, sessions still open are cut: a client that keeps a stream half open
+        // (e.g. one whose oversized request was refused before its body was read) would
+        // otherwise hold the graceful close forever.
+        const force = setTimeout(() => {
+          for (const s of sessions) s.destroy();
+        }, CLOSE_GRACE_MS);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
         // Let in-flight streams finish, then end idle sessions so close() can complete.
         for (const s of sessions) s.close();
       }),
