@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startHarness, type Harness } from "./support/all-in-one-harness";
 import { browseLogin } from "./support/pkce-login";
+import { until } from "./support/until";
 import { WsClient } from "./support/ws-client";
 
 // The `chat` CLI as separate OS processes against a real all-in-one: a real login through the
@@ -130,9 +131,9 @@ test("chat create / chats / send / tail as separate processes; tail shows histor
   await ws.request({ read: { chatId, seq: "2" } });
   await tail.waitFor(/\* alice read up to #2/);
   await ws.close();
-  // and bob's --read made his receipt visible to others.
-  const receipts = await (await h.api("alice")).getReceipts({ chatId });
-  expect(receipts.receipts.find((r) => r.userId === "bob")?.readSeq).toBe(2n);
+  // and bob's --read made his receipt visible to others (marked asynchronously, coalesced).
+  const api = await h.api("alice");
+  await until(async () => (await api.getReceipts({ chatId })).receipts.find((r) => r.userId === "bob")?.readSeq === 2n, 20_000, "bob's read receipt at #2");
 
   tail.child.kill("SIGINT");
   expect(await tail.exit).toBe(0);
