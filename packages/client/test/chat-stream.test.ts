@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { MessageSchema, type Message } from "@chat/proto";
-import { ChatStream } from "../src/sync/chat-stream";
+import { ChatStream, DEFAULT_STREAM_OPTIONS } from "../src/sync/chat-stream";
 
 const msg = (seq: number): Message => create(MessageSchema, { chatId: "c1", seq: BigInt(seq), body: `m${seq}` });
 const seqs = (ms: Message[]) => ms.map((m) => Number(m.seq));
@@ -125,4 +125,18 @@ test("every seq is emitted exactly once and in order, whatever the interleaving 
     }
     expect(emitted).toEqual(Array.from({ length: total }, (_, i) => i + 1));
   }
+});
+
+test("by default a missing seq is not skipped before the store's hole-finality bound (about 20 s): a slow write still arrives", () => {
+  const s = new ChatStream("c1", 0n, DEFAULT_STREAM_OPTIONS);
+  s.startSync();
+  let step = s.onSyncPage(page([1, 3]), 0);
+  // Re-synced while the write of seq 2 is still in flight (up to 20 s on a stalled store).
+  for (let now = 100; now <= 20_000; now += 1000) {
+    step = s.onSyncPage(page([3]), now);
+    expect(step.emit).toEqual([]);
+  }
+  // The write lands: 2 and 3 are emitted in order, nothing lost.
+  step = s.onSyncPage(page([2, 3]), 20_500);
+  expect(seqs(step.emit)).toEqual([2, 3]);
 });

@@ -96,7 +96,8 @@ export interface ChatClientOptions {
   pongTimeoutMs?: number;
   // Page size of sync requests (1..100, default 100).
   syncPageSize?: number;
-  // How long a missing seq is waited for before it counts as a hole (default 3 s).
+  // How long a missing seq is waited for before it counts as a hole (default 25 s, above the
+  // store's hole-finality bound; lower it only if your deployment's bound is lower).
   holeTimeoutMs?: number;
   // `setTyping(chat, true)` goes out at most once per this interval per chat (default 3 s).
   typingIntervalMs?: number;

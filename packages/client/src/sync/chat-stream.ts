@@ -24,7 +24,10 @@ export interface ChatStreamOptions {
   gapRetryMs: number;
 }
 
-export const DEFAULT_STREAM_OPTIONS: ChatStreamOptions = { holeTimeoutMs: 3000, gapRetryMs: 100 };
+// 25 s: longer than the store's hole-finality bound (docs/data-model.md, about 20 s), so a
+// message still being written on another replica is never skipped as a hole and lost to this
+// client. A real hole exists only after a failure, so the wait is rare.
+export const DEFAULT_STREAM_OPTIONS: ChatStreamOptions = { holeTimeoutMs: 25_000, gapRetryMs: 100 };
 
 // The resume / dedupe / gap state of one chat. Pure: no I/O and no timers; the caller performs
 // the syncs it asks for and passes the time in.
