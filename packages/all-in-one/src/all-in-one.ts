@@ -6,7 +6,8 @@ import { DEV_CLIENTS, DEV_RESOURCE, startDevIssuer, type DevIssuer } from "@chat
 import { startFanout } from "@chat/fanout";
 import { startGateway, type RunningGateway } from "@chat/gateway";
 import { startIngest } from "@chat/ingest";
-import { createLogger, createMetricsRegistry, type Logger } from "@chat/observability";
+import { createLogger, createMetricsRegistry, startTracing, type DestinationStream, type Logger } from "@chat/observability";
+import type { SpanExporter } from "@chat/observability";
 import { InProcessRpcHost } from "@chat/rpc";
 import { createEventLog, createPresence, createStore, createVerifier } from "@chat/wiring";
 import { WEB_PATH, webAppRoutes } from "./web-app";
@@ -27,9 +28,17 @@ export interface AllInOne {
 
 // All four services in one process, wired to embedded stand-ins (unless the configuration
 // names real ones) and calling each other through the in-process Connect transport.
-export async function startAllInOne(overrides: Record<string, string> = {}, env: Record<string, string | undefined> = process.env): Promise<AllInOne> {
+// Tests may capture logs and spans.
+export interface AllInOneRuntime {
+  logDestination?: DestinationStream;
+  spanExporter?: SpanExporter;
+}
+
+export async function startAllInOne(overrides: Record<string, string> = {}, env: Record<string, string | undefined> = process.env, runtime: AllInOneRuntime = {}): Promise<AllInOne> {
   const config = loadConfig(env, overrides);
-  const logger = createLogger("all-in-one", config.logLevel);
+  // "auto" is off here: a developer's single process has no collector and pays nothing.
+  const tracing = startTracing({ enabled: config.tracing.mode === "on", otlpEndpoint: config.tracing.otlpEndpoint, sampleRatio: config.tracing.sampleRatio, exporter: runtime.spanExporter });
+  const logger = createLogger("all-in-one", config.logLevel, runtime.logDestination);
   const metrics = createMetricsRegistry("all-in-one");
 
   // The development issuer runs unless a real one is configured.
@@ -45,7 +54,7 @@ export async function startAllInOne(overrides: Record<string, string> = {}, env:
     createVerifier(config, devIssuer?.issuer),
   ]);
   const rpc = new InProcessRpcHost(config.serviceSecret);
-  const child = (service: string) => createLogger(service, config.logLevel);
+  const child = (service: string) => createLogger(service, config.logLevel, runtime.logDestination);
 
   const ingest = await startIngest(config, { store, eventLog, rpc, logger: child("ingest"), metrics });
   let gatewayPort = 0;
@@ -90,6 +99,7 @@ export async function startAllInOne(overrides: Record<string, string> = {}, env:
       await Promise.all([eventLog.close(), presence.close()]);
       await store.close();
       await devIssuer?.close();
+      await tracing.shutdown();
     },
   };
 }

@@ -1,1 +1,1 @@
-export { startAllInOne, type AllInOne } from "./all-in-one";
+export { startAllInOne, type AllInOne, type AllInOneRuntime } from "./all-in-one";

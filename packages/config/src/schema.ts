@@ -20,6 +20,11 @@ const list = z.string().transform((s) => s.split(",").map((x) => x.trim()).filte
 export const envSchema = z
   .object({
     CHAT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // OpenTelemetry tracing (ADR 0020): auto = on in a standalone service, off in all-in-one.
+    CHAT_TRACING: z.enum(["auto", "on", "off"]).default("auto"),
+    // OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces; unset = no export.
+    CHAT_OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+    CHAT_TRACING_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
     // No compiled default: standalone services refuse to start without it (see loadConfig);
     // the all-in-one process generates one per run, since nothing outside it calls in.
     CHAT_SERVICE_SECRET: z.string().min(16).optional(),

@@ -7,6 +7,7 @@ export interface RateLimit {
 
 export interface Config {
   logLevel: Env["CHAT_LOG_LEVEL"];
+  tracing: { mode: Env["CHAT_TRACING"]; otlpEndpoint?: string; sampleRatio: number };
   serviceSecret: string;
   host: string;
   eventLog: { kind: "embedded" } | { kind: "kafka"; brokers: string[]; clientId: string };
@@ -55,6 +56,7 @@ export interface Config {
 export function toConfig(e: Env, serviceSecret: string): Config {
   return {
     logLevel: e.CHAT_LOG_LEVEL,
+    tracing: { mode: e.CHAT_TRACING, otlpEndpoint: e.CHAT_OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: e.CHAT_TRACING_SAMPLE_RATIO },
     serviceSecret,
     host: e.CHAT_HOST,
     eventLog: e.CHAT_EVENTLOG === "kafka" ? { kind: "kafka", brokers: e.CHAT_KAFKA_BROKERS, clientId: e.CHAT_KAFKA_CLIENT_ID } : { kind: "embedded" },

@@ -10,4 +10,4 @@ export { advancePosition, type ReceiptKind, type Position } from "./receipts/adv
 export { TokenBucket } from "./limits/token-bucket";
 export { KeyedRateLimiter } from "./limits/keyed-rate-limiter";
 export { assertDecimalInt64, isDecimalInt64Json } from "./json/decimal-int64";
-export { isTraceparent, traceIdOf, childTraceparent } from "./trace-context";
+export { isTraceparent, traceIdOf, spanIdOf } from "./trace-context";

@@ -1,3 +1,6 @@
-export { createLogger, type Logger } from "./logger";
+export { createLogger, REDACT_PATHS, type Logger, type DestinationStream } from "./logger";
 export { createMetricsRegistry } from "./metrics";
+export { startTracing, traceHeaders, contextFromHeaders, activeTraceIds, type Tracing, type TracingOptions } from "./tracing";
+export { inSpan, tracedPort, startSpan, spanContext, SpanKind } from "./spans";
 export { Registry, Counter, Gauge, Histogram } from "prom-client";
+export { InMemorySpanExporter, type SpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";

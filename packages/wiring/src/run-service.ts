@@ -1,5 +1,5 @@
 import { loadConfig, ConfigError, type Config, type LoadOptions } from "@chat/config";
-import { createLogger, createMetricsRegistry, type Logger, type Registry } from "@chat/observability";
+import { createLogger, createMetricsRegistry, startTracing, type Logger, type Registry } from "@chat/observability";
 
 export interface ServiceRuntime {
   config: Config;
@@ -26,6 +26,8 @@ export async function runService(
     }
     throw e;
   }
+  // Before anything that makes spans; "auto" means on for a standalone service.
+  const tracing = startTracing({ enabled: config.tracing.mode !== "off", otlpEndpoint: config.tracing.otlpEndpoint, sampleRatio: config.tracing.sampleRatio });
   const logger = createLogger(name, config.logLevel);
   const metrics = createMetricsRegistry(name);
   let running: { stop(): Promise<void> };
@@ -47,6 +49,7 @@ export async function runService(
     hardStop.unref();
     try {
       await running.stop();
+      await tracing.shutdown();
       logger.info("stopped");
       process.exit(0);
     } catch (err) {

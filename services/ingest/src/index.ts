@@ -1,7 +1,7 @@
 import { ALL_TOPICS, DEFAULT_LIMITS } from "@chat/domain";
 import type { Config } from "@chat/config";
 import type { EventLog } from "@chat/eventlog";
-import { Gauge, Histogram, type Logger, type Registry } from "@chat/observability";
+import { contextFromHeaders, Gauge, Histogram, inSpan, SpanKind, traceHeaders, tracedPort, type Logger, type Registry } from "@chat/observability";
 import { OutboxRelay } from "@chat/outbox";
 import type { RpcHost } from "@chat/rpc";
 import type { Store } from "@chat/store";
@@ -30,9 +30,15 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Run
     leaseTtlMs: config.limits.outboxLeaseMs,
   });
   const persister = new MessagePersister(
-    deps.store,
+    // Store calls of a traced send become child spans of ingest.persist_message.
+    tracedPort("ingest", "store", deps.store),
     { maxBodyBytes: config.limits.maxBodyBytes, maxIdLength: DEFAULT_LIMITS.maxIdLength, idempotencyTtlMs: config.limits.idempotencyTtlMs },
-    (entry) => relay.publishNow(entry),
+    // The Kafka publish is a producer span under the persist span; its context replaces the
+    // stored one in the record headers. Drain republishes keep the stored (persist) context.
+    (entry) =>
+      inSpan("ingest", `publish ${entry.topic}`, { kind: SpanKind.PRODUCER, parent: contextFromHeaders(entry.headers) }, () =>
+        relay.publishNow({ ...entry, headers: { ...entry.headers, ...traceHeaders() } }),
+      ),
     { maxPerChat: config.limits.ingestMaxQueuePerChat, maxTotal: config.limits.ingestMaxQueued },
   );
   const persistDuration = new Histogram({
@@ -50,7 +56,7 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Run
       this.set(persister.load());
     },
   });
-  const served = await deps.rpc.serve("ingest", ingestRoutes(persister, persistDuration), { port: config.ingest.grpcPort, internal: true });
+  const served = await deps.rpc.serve("ingest", ingestRoutes(persister, persistDuration, deps.logger), { port: config.ingest.grpcPort, internal: true });
   relay.start();
   // Anything left by a previous run (crash between commit and publish) goes out now.
   void relay.drain();

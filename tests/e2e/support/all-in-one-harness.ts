@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { startAllInOne, type AllInOne } from "@chat/all-in-one";
+import { startAllInOne, type AllInOne, type AllInOneRuntime } from "@chat/all-in-one";
 import { ChatKind, ChatMgmtService } from "@chat/proto";
 import { WsClient } from "./ws-client";
 
@@ -24,7 +24,7 @@ export interface Harness {
 }
 
 // Starts the whole all-in-one system on ephemeral ports with a fresh data directory.
-export async function startHarness(overrides: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), "chat-e2e-"))): Promise<Harness> {
+export async function startHarness(overrides: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), "chat-e2e-")), runtime: AllInOneRuntime = {}): Promise<Harness> {
   const app = await startAllInOne(
     {
       CHAT_GATEWAY_PORT: "0",
@@ -36,6 +36,7 @@ export async function startHarness(overrides: Record<string, string> = {}, dataD
       ...overrides,
     },
     {},
+    runtime,
   );
   const wsUrl = `ws://127.0.0.1:${app.gateway.port}/ws/v1`;
   const apiUrl = `http://127.0.0.1:${app.chatmgmt.port}`;

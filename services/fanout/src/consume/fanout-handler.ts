@@ -1,7 +1,6 @@
 import type { EventBatch } from "@chat/eventlog";
-import type { Counter, Logger } from "@chat/observability";
+import { contextFromHeaders, spanContext, SpanKind, startSpan, traceHeaders, type Counter, type Logger } from "@chat/observability";
 import type { FrameRouter } from "@chat/routing";
-import { childTraceparent } from "@chat/domain";
 import type { Store } from "@chat/store";
 import { frameForRecord } from "./event-frames";
 
@@ -15,14 +14,22 @@ export function createFanoutHandler(deps: { store: Store; router: FrameRouter; l
     for (const chatId of new Set(items.map((i) => i.chatId))) {
       members.set(chatId, (await deps.store.listMembers(chatId)).map((m) => m.userId));
     }
-    const outcome = await deps.router.route(
-      items.map((item, n) => ({
-        userIds: [...members.get(item.chatId)!, ...item.alsoNotify],
-        frame: item.frame,
-        // The fanout hop is a child span of whatever trace the event carries.
-        traceparent: childTraceparent(batch.records[n].headers.traceparent),
-      })),
+    // One consumer span per record, a child of the trace its headers carry (the publish span);
+    // its context goes to the gateways with the Deliver call.
+    const spans = batch.records.map((r) =>
+      startSpan("fanout", `consume ${batch.topic}`, { kind: SpanKind.CONSUMER, parent: contextFromHeaders(r.headers), attributes: { "messaging.kafka.partition": batch.partition } }),
     );
+    let outcome;
+    try {
+      outcome = await deps.router.route(
+        items.map((item, n) => {
+          const { traceparent } = traceHeaders(spanContext(spans[n]));
+          return { userIds: [...members.get(item.chatId)!, ...item.alsoNotify], frame: item.frame, ...(traceparent ? { traceparent } : {}) };
+        }),
+      );
+    } finally {
+      for (const s of spans) s.end();
+    }
     deps.delivered.inc({ topic: batch.topic }, outcome.delivered);
     if (outcome.failedGateways.length > 0) {
       deps.failed.inc({ topic: batch.topic }, outcome.failedGateways.length);

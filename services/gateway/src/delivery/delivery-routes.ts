@@ -1,7 +1,7 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ChatError } from "@chat/domain";
 import { GatewayDeliveryService } from "@chat/proto";
-import type { Counter } from "@chat/observability";
+import { contextFromHeaders, SpanKind, startSpan, type Counter } from "@chat/observability";
 import type { ClientConnection } from "../connection/client-connection";
 import type { ConnectionRegistry } from "../connection/connection-registry";
 import { OutgoingFrame } from "../protocol/outgoing-frame";
@@ -19,6 +19,8 @@ export function deliveryRoutes(registry: ConnectionRegistry<ClientConnection>, p
         let delivered = 0;
         let unknown = 0;
         for (const d of req.deliveries) {
+          // Last hop of the send's trace: fanout's consume span is the parent.
+          const span = d.traceparent ? startSpan("gateway", "gateway.deliver", { kind: SpanKind.SERVER, parent: contextFromHeaders({ traceparent: d.traceparent }) }) : undefined;
           const out = new OutgoingFrame(d.frame!);
           for (const id of d.connectionIds) {
             const conn = registry.get(id);
@@ -26,6 +28,7 @@ export function deliveryRoutes(registry: ConnectionRegistry<ClientConnection>, p
             else unknown++;
           }
           pushed.inc({ kind: d.frame!.kind.case! }, d.connectionIds.length);
+          span?.end();
         }
         return { delivered, unknownConnections: unknown };
       },

@@ -1,6 +1,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { ChatError, childTraceparent, validateId, validateSend, type ReceiptKind } from "@chat/domain";
+import { ChatError, validateId, validateSend, type ReceiptKind } from "@chat/domain";
 import { PresenceStatus, type ClientFrame, type ServerFrame } from "@chat/proto";
+import { inSpan, SpanKind } from "@chat/observability";
 import type { FrameRouter } from "@chat/routing";
 import type { Store } from "@chat/store";
 import type { ClientConnection } from "../connection/client-connection";
@@ -59,7 +60,9 @@ export function createFrameHandlers(deps: HandlerDeps) {
       // Checked here too so an oversize body never travels to ingest.
       const input = validateSend({ chatId: f.chatId, clientMessageId: f.clientMessageId, body: f.body, contentType: f.contentType }, limits);
       // Each send starts a trace that follows the message through ingest, Kafka and fanout.
-      const res = await deps.ingest.persist({ ...input, senderId: conn.userId }, childTraceparent());
+      const res = await inSpan("gateway", "gateway.send_message", { kind: SpanKind.SERVER, attributes: { "chat.id": input.chatId } }, () =>
+        deps.ingest.persist({ ...input, senderId: conn.userId }),
+      );
       const m = res.message!;
       return serverFrame({
         case: "messageAck",

@@ -1,6 +1,7 @@
 import { Code, ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
 import { ChatError } from "@chat/domain";
 import { IngestService, type PersistMessageResponse } from "@chat/proto";
+import { traceHeaders } from "@chat/observability";
 import { ERROR_CODE_TRAILER, fromConnectError } from "@chat/rpc";
 import { CircuitBreaker, type BreakerState } from "./circuit-breaker";
 
@@ -32,13 +33,13 @@ export class IngestClient {
     this.breaker = new CircuitBreaker({ failureThreshold: 5, openMs: 2000 }, onHealthChange);
   }
 
-  async persist(input: PersistInput, traceparent: string): Promise<PersistMessageResponse> {
+  async persist(input: PersistInput): Promise<PersistMessageResponse> {
     const gate = this.breaker.tryAcquire(Date.now());
     if (!gate.allowed) {
       throw unavailable("ingest_breaker_open", `message store is unavailable (circuit open after repeated failures); ${RETRY}`, gate.retryAfterMs);
     }
     try {
-      const res = await this.client.persistMessage(input, { timeoutMs: this.deadlineMs, headers: { traceparent } });
+      const res = await this.client.persistMessage(input, { timeoutMs: this.deadlineMs, headers: traceHeaders() });
       this.breaker.onSuccess();
       return res;
     } catch (e) {

@@ -36,11 +36,11 @@ export class MessagePersister {
     return this.lanes.load();
   }
 
-  persist(req: PersistMessageRequest, traceparent: string, opts: LaneOptions = {}): Promise<PersistResult> {
+  persist(req: PersistMessageRequest, traceHeaders: Record<string, string>, opts: LaneOptions = {}): Promise<PersistResult> {
     const input = validateSend({ chatId: req.chatId, clientMessageId: req.clientMessageId, body: req.body, contentType: req.contentType }, this.limits);
     if (!req.senderId) throw new ChatError("invalid_argument", "sender_id is required");
     return this.lanes.run(input.chatId, async () => {
-      const result = await this.persistInLane(req.senderId, input, traceparent);
+      const result = await this.persistInLane(req.senderId, input, traceHeaders);
       const entry = result.outbox;
       if (entry) void this.publishLanes.run(input.chatId, () => this.publish(entry));
       return result;
@@ -53,7 +53,7 @@ export class MessagePersister {
     await this.publishLanes.idle();
   }
 
-  private async persistInLane(senderId: string, input: { chatId: string; clientMessageId: string; body: string; contentType: string }, traceparent: string): Promise<PersistResult> {
+  private async persistInLane(senderId: string, input: { chatId: string; clientMessageId: string; body: string; contentType: string }, traceHeaders: Record<string, string>): Promise<PersistResult> {
     const member = await this.store.getMember(input.chatId, senderId);
     if (!member) throw new ChatError("not_found", `chat ${input.chatId} not found`);
 
@@ -71,7 +71,7 @@ export class MessagePersister {
       key: input.chatId,
       payload: toBinary(MessagePersistedSchema, create(MessagePersistedSchema, { message })),
       createdAtMs,
-      headers: { traceparent },
+      headers: traceHeaders,
       seq,
     };
     const res = await this.store.commitMessage(message, this.limits.idempotencyTtlMs, [outbox]);
