@@ -1,2 +1,2 @@
 export { loadConfig, ConfigError, type LoadOptions } from "./load";
-export type { Config, RateLimit } from "./types";
+export type { Config, KafkaConsumerTiming, RateLimit } from "./types";

@@ -32,6 +32,11 @@ export const envSchema = z
     CHAT_EVENTLOG: z.enum(["embedded", "kafka"]).default("embedded"),
     CHAT_KAFKA_BROKERS: list.default(["127.0.0.1:9092"]),
     CHAT_KAFKA_CLIENT_ID: z.string().default("chat"),
+    // Consumer group timing (ADR-0011): how soon a dead member's partitions move, and how long
+    // a rebalance may wait for live members to rejoin.
+    CHAT_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
+    CHAT_KAFKA_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(1000),
+    CHAT_KAFKA_REBALANCE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(20_000),
 
     CHAT_STORE: z.enum(["embedded", "dynamodb"]).default("embedded"),
     CHAT_STORE_DATA_DIR: z.string().default(".data/store"),
@@ -63,6 +68,12 @@ export const envSchema = z
     CHAT_CHATMGMT_GRPC_PORT: port.default(9083),
     CHAT_FANOUT_HTTP_PORT: port.default(9084),
     CHAT_FANOUT_GROUP_ID: z.string().default("fanout"),
+    // Per-gateway delivery (ADR-0011): Deliver deadline, consecutive failures that open a
+    // gateway's breaker, how long it stays open before a trial call, deliveries queued per gateway.
+    CHAT_FANOUT_DELIVER_TIMEOUT_MS: positiveInt.default(2000),
+    CHAT_FANOUT_BREAKER_FAILURES: positiveInt.default(3),
+    CHAT_FANOUT_BREAKER_COOLDOWN_MS: positiveInt.default(5000),
+    CHAT_FANOUT_GATEWAY_QUEUE_MAX: positiveInt.default(10_000),
 
     CHAT_MAX_BODY_BYTES: positiveInt.default(64 * 1024),
     CHAT_MAX_FRAME_BYTES: positiveInt.default(128 * 1024),
@@ -114,6 +125,10 @@ export const envSchema = z
     CHAT_INGEST_MAX_QUEUE_PER_CHAT: positiveInt.default(100),
     CHAT_INGEST_MAX_QUEUED: positiveInt.default(2000),
   })
-  .strict();
+  .strict()
+  .refine((e) => e.CHAT_KAFKA_HEARTBEAT_INTERVAL_MS < e.CHAT_KAFKA_SESSION_TIMEOUT_MS, {
+    message: "must be lower than CHAT_KAFKA_SESSION_TIMEOUT_MS (a third of it at most is advisable)",
+    path: ["CHAT_KAFKA_HEARTBEAT_INTERVAL_MS"],
+  });
 
 export type Env = z.infer<typeof envSchema>;

@@ -5,19 +5,25 @@ export interface RateLimit {
   burst: number;
 }
 
+export interface KafkaConsumerTiming {
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  rebalanceTimeoutMs: number;
+}
+
 export interface Config {
   logLevel: Env["CHAT_LOG_LEVEL"];
   tracing: { mode: Env["CHAT_TRACING"]; otlpEndpoint?: string; sampleRatio: number };
   serviceSecret: string;
   host: string;
-  eventLog: { kind: "embedded" } | { kind: "kafka"; brokers: string[]; clientId: string };
+  eventLog: { kind: "embedded" } | { kind: "kafka"; brokers: string[]; clientId: string; consumer: KafkaConsumerTiming };
   store: { kind: "embedded" | "dynamodb"; dataDir: string; dynamodb: { endpoint?: string; region: string; tablePrefix: string } };
   presence: { kind: "embedded" } | { kind: "redis"; url: string; keyPrefix: string };
   identity: { issuer?: string; audience: string; algorithms: string[]; allowHttp: boolean; devIssuerPort: number };
   gateway: { port: number; grpcPort: number; id?: string; advertisedAddress?: string };
   ingest: { grpcPort: number; address: string; httpPort: number };
   chatmgmt: { port: number; grpcPort: number };
-  fanout: { httpPort: number; groupId: string };
+  fanout: { httpPort: number; groupId: string; deliverTimeoutMs: number; breakerFailures: number; breakerCooldownMs: number; gatewayQueueMax: number };
   limits: {
     maxBodyBytes: number;
     maxFrameBytes: number;
@@ -59,7 +65,15 @@ export function toConfig(e: Env, serviceSecret: string): Config {
     tracing: { mode: e.CHAT_TRACING, otlpEndpoint: e.CHAT_OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: e.CHAT_TRACING_SAMPLE_RATIO },
     serviceSecret,
     host: e.CHAT_HOST,
-    eventLog: e.CHAT_EVENTLOG === "kafka" ? { kind: "kafka", brokers: e.CHAT_KAFKA_BROKERS, clientId: e.CHAT_KAFKA_CLIENT_ID } : { kind: "embedded" },
+    eventLog:
+      e.CHAT_EVENTLOG === "kafka"
+        ? {
+            kind: "kafka",
+            brokers: e.CHAT_KAFKA_BROKERS,
+            clientId: e.CHAT_KAFKA_CLIENT_ID,
+            consumer: { sessionTimeoutMs: e.CHAT_KAFKA_SESSION_TIMEOUT_MS, heartbeatIntervalMs: e.CHAT_KAFKA_HEARTBEAT_INTERVAL_MS, rebalanceTimeoutMs: e.CHAT_KAFKA_REBALANCE_TIMEOUT_MS },
+          }
+        : { kind: "embedded" },
     store: {
       kind: e.CHAT_STORE,
       dataDir: e.CHAT_STORE_DATA_DIR,
@@ -76,7 +90,14 @@ export function toConfig(e: Env, serviceSecret: string): Config {
     gateway: { port: e.CHAT_GATEWAY_PORT, grpcPort: e.CHAT_GATEWAY_GRPC_PORT, id: e.CHAT_GATEWAY_ID, advertisedAddress: e.CHAT_GATEWAY_ADVERTISED_ADDRESS },
     ingest: { grpcPort: e.CHAT_INGEST_GRPC_PORT, address: e.CHAT_INGEST_ADDRESS, httpPort: e.CHAT_INGEST_HTTP_PORT },
     chatmgmt: { port: e.CHAT_CHATMGMT_PORT, grpcPort: e.CHAT_CHATMGMT_GRPC_PORT },
-    fanout: { httpPort: e.CHAT_FANOUT_HTTP_PORT, groupId: e.CHAT_FANOUT_GROUP_ID },
+    fanout: {
+      httpPort: e.CHAT_FANOUT_HTTP_PORT,
+      groupId: e.CHAT_FANOUT_GROUP_ID,
+      deliverTimeoutMs: e.CHAT_FANOUT_DELIVER_TIMEOUT_MS,
+      breakerFailures: e.CHAT_FANOUT_BREAKER_FAILURES,
+      breakerCooldownMs: e.CHAT_FANOUT_BREAKER_COOLDOWN_MS,
+      gatewayQueueMax: e.CHAT_FANOUT_GATEWAY_QUEUE_MAX,
+    },
     limits: {
       maxBodyBytes: e.CHAT_MAX_BODY_BYTES,
       maxFrameBytes: e.CHAT_MAX_FRAME_BYTES,

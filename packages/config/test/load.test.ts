@@ -36,7 +36,7 @@ describe("loadConfig", () => {
     expect(c.gateway).toEqual({ port: 8080, grpcPort: 9081, id: undefined, advertisedAddress: undefined });
     expect(c.ingest).toEqual({ grpcPort: 9082, address: "http://127.0.0.1:9082", httpPort: 9085 });
     expect(c.chatmgmt).toEqual({ port: 8081, grpcPort: 9083 });
-    expect(c.fanout).toEqual({ httpPort: 9084, groupId: "fanout" });
+    expect(c.fanout).toEqual({ httpPort: 9084, groupId: "fanout", deliverTimeoutMs: 2000, breakerFailures: 3, breakerCooldownMs: 5000, gatewayQueueMax: 10_000 });
     // The ADR-009 normative defaults (other limits may exist besides these).
     expect(c.limits).toMatchObject({
       maxBodyBytes: 65536,
@@ -120,11 +120,31 @@ describe("loadConfig", () => {
 
   it("selects kafka with its brokers list and client id", () => {
     const c = loadConfig({ CHAT_EVENTLOG: "kafka", CHAT_KAFKA_BROKERS: "k1:9092, k2:9092,,k3:9092 ", CHAT_KAFKA_CLIENT_ID: "gw" });
-    expect(c.eventLog).toEqual({ kind: "kafka", brokers: ["k1:9092", "k2:9092", "k3:9092"], clientId: "gw" });
+    expect(c.eventLog).toEqual({ kind: "kafka", brokers: ["k1:9092", "k2:9092", "k3:9092"], clientId: "gw", consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 20_000 } });
   });
 
   it("selects kafka with default brokers", () => {
-    expect(loadConfig({ CHAT_EVENTLOG: "kafka" }).eventLog).toEqual({ kind: "kafka", brokers: ["127.0.0.1:9092"], clientId: "chat" });
+    expect(loadConfig({ CHAT_EVENTLOG: "kafka" }).eventLog).toEqual({
+      kind: "kafka",
+      brokers: ["127.0.0.1:9092"],
+      clientId: "chat",
+      consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 20_000 },
+    });
+  });
+
+  it("takes the consumer group timing and refuses a heartbeat interval not below the session timeout", () => {
+    const c = loadConfig({ CHAT_EVENTLOG: "kafka", CHAT_KAFKA_SESSION_TIMEOUT_MS: "6000", CHAT_KAFKA_HEARTBEAT_INTERVAL_MS: "2000", CHAT_KAFKA_REBALANCE_TIMEOUT_MS: "9000" });
+    expect(c.eventLog).toMatchObject({ consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 2000, rebalanceTimeoutMs: 9000 } });
+    expect(problemsOf(() => loadConfig({ CHAT_KAFKA_SESSION_TIMEOUT_MS: "3000", CHAT_KAFKA_HEARTBEAT_INTERVAL_MS: "3000" }))[0]).toMatch(/^CHAT_KAFKA_HEARTBEAT_INTERVAL_MS: must be lower/);
+    expect(problemsOf(() => loadConfig({ CHAT_KAFKA_SESSION_TIMEOUT_MS: "500" }))[0]).toMatch(/^CHAT_KAFKA_SESSION_TIMEOUT_MS: /);
+  });
+
+  it("takes the fanout delivery settings and refuses non-positive ones", () => {
+    const c = loadConfig({ CHAT_FANOUT_DELIVER_TIMEOUT_MS: "800", CHAT_FANOUT_BREAKER_FAILURES: "2", CHAT_FANOUT_BREAKER_COOLDOWN_MS: "3000", CHAT_FANOUT_GATEWAY_QUEUE_MAX: "50" });
+    expect(c.fanout).toMatchObject({ deliverTimeoutMs: 800, breakerFailures: 2, breakerCooldownMs: 3000, gatewayQueueMax: 50 });
+    for (const name of ["CHAT_FANOUT_DELIVER_TIMEOUT_MS", "CHAT_FANOUT_BREAKER_FAILURES", "CHAT_FANOUT_BREAKER_COOLDOWN_MS", "CHAT_FANOUT_GATEWAY_QUEUE_MAX"]) {
+      expect(problemsOf(() => loadConfig({ [name]: "0" }))[0]).toMatch(new RegExp(`^${name}: `));
+    }
   });
 
   it("keeps kafka settings out of the embedded event log shape", () => {

@@ -4,10 +4,12 @@ import { withDeadLetters, type EventLog, type Subscription } from "@chat/eventlo
 import { Counter, Gauge, type Logger, type Registry } from "@chat/observability";
 import type { Presence } from "@chat/presence";
 import { serviceCredentialClient, type RpcHost } from "@chat/rpc";
-import { FrameRouter } from "@chat/routing";
 import type { Store } from "@chat/store";
 import { PoisonEventError } from "./consume/event-frames";
 import { createFanoutHandler } from "./consume/fanout-handler";
+import { grpcDeliverCall } from "./deliver/deliver-call";
+import { DeliveryDispatcher } from "./deliver/dispatcher";
+import { linkObserver } from "./deliver/metrics";
 
 export interface FanoutDeps {
   store: Store;
@@ -20,16 +22,21 @@ export interface FanoutDeps {
 
 export interface RunningFanout {
   subscription: Subscription;
+  dispatcher: DeliveryDispatcher;
   stop(): Promise<void>;
 }
 
 export async function startFanout(config: Config, deps: FanoutDeps): Promise<RunningFanout> {
   await deps.eventLog.ensureTopics(ALL_TOPICS);
-  const router = new FrameRouter(deps.presence, deps.rpc.transports, [serviceCredentialClient(config.serviceSecret)]);
-  const delivered = new Counter({ name: "fanout_deliveries_total", help: "Frames queued on client connections", labelNames: ["topic"], registers: [deps.metrics] });
-  const failed = new Counter({ name: "fanout_delivery_failures_total", help: "Gateway Deliver calls that failed", labelNames: ["topic"], registers: [deps.metrics] });
+  const { deliverTimeoutMs, breakerFailures, breakerCooldownMs, gatewayQueueMax } = config.fanout;
+  const dispatcher = new DeliveryDispatcher(
+    deps.presence,
+    grpcDeliverCall(deps.presence, deps.rpc.transports, [serviceCredentialClient(config.serviceSecret)], deliverTimeoutMs),
+    linkObserver(deps.metrics, deps.logger),
+    { failureThreshold: breakerFailures, cooldownMs: breakerCooldownMs, maxQueued: gatewayQueueMax, maxPerCall: 128 },
+  );
   const deadLetters = new Counter({ name: "fanout_dead_letters_total", help: "Events diverted to dead_letters", labelNames: ["topic"], registers: [deps.metrics] });
-  const handler = createFanoutHandler({ store: deps.store, router, logger: deps.logger, delivered, failed });
+  const handler = createFanoutHandler({ store: deps.store, dispatcher });
 
   const subscription = await deps.eventLog.subscribe({
     groupId: config.fanout.groupId,
@@ -55,7 +62,13 @@ export async function startFanout(config: Config, deps: FanoutDeps): Promise<Run
   deps.logger.info({ groupId: config.fanout.groupId }, "fanout consuming");
   return {
     subscription,
-    // The subscription finishes its in-flight batch and commits before leaving the group.
-    stop: () => subscription.stop(),
+    dispatcher,
+    async stop() {
+      // The subscription finishes its in-flight batch and commits before leaving the group;
+      // then the pushes handed over so far go out (each bounded by the Deliver deadline), so
+      // nothing committed is left unpushed.
+      await subscription.stop();
+      await dispatcher.flush();
+    },
   };
 }

@@ -18,7 +18,7 @@ export async function start(config: Config, runtime: { logger?: Logger; metrics?
     ready: async () => {
       await Promise.all([store.ping(), presence.ping()]);
       // A consumer that stopped for good consumes nothing: let the orchestrator restart us.
-      return { ready: fanout.subscription.healthy(), details: { consuming: fanout.subscription.healthy(), assignment: fanout.subscription.assignment() } };
+      return { ready: fanout.subscription.healthy(), details: { consuming: fanout.subscription.healthy(), assignment: fanout.subscription.assignment(), gateways: fanout.dispatcher.breakerStates() } };
     },
   });
   return {

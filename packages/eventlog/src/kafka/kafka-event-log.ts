@@ -5,12 +5,14 @@ import { kafkajsLogCreator, stderrLogger, type EventLogLogger } from "./logging"
 import { toKafkaMessage } from "./records";
 import { PRODUCE_ACKS, producerConfig } from "./producer-config";
 import { SerialPublisher } from "./serial-publisher";
-import { CLIENT_RETRY } from "./settings";
+import { CLIENT_RETRY, DEFAULT_CONSUMER_TIMING, type ConsumerTiming } from "./settings";
 import { subscribeKafka } from "./subscription";
 
 export interface KafkaEventLogOptions {
   brokers: string[];
   clientId: string;
+  // Consumer group timing; defaults in settings.ts.
+  consumer?: Partial<ConsumerTiming>;
   logger?: EventLogLogger;
 }
 
@@ -29,9 +31,11 @@ class KafkaEventLog implements EventLog {
   private readonly partitionCounts = new Map<string, number>();
   private readonly subscriptions = new Set<Subscription>();
   private readonly publisher = new SerialPublisher((batch) => this.sendBatch(batch));
+  private readonly consumerTiming: ConsumerTiming;
 
-  constructor({ brokers, clientId, logger = stderrLogger }: KafkaEventLogOptions) {
+  constructor({ brokers, clientId, consumer, logger = stderrLogger }: KafkaEventLogOptions) {
     this.logger = logger;
+    this.consumerTiming = { ...DEFAULT_CONSUMER_TIMING, ...consumer };
     this.kafka = new Kafka({ clientId, brokers, retry: CLIENT_RETRY, logLevel: logLevel.INFO, logCreator: kafkajsLogCreator(logger) });
   }
 
@@ -74,7 +78,7 @@ class KafkaEventLog implements EventLog {
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    const subscription = await subscribeKafka(this.kafka, () => this.getAdmin(), options, this.logger);
+    const subscription = await subscribeKafka(this.kafka, () => this.getAdmin(), options, this.consumerTiming, this.logger);
     const tracked: Subscription = {
       ...subscription,
       stop: async () => {

@@ -26,14 +26,39 @@ export const PRODUCER_RETRY: Required<Omit<RetryOptions, "restartOnFailure">> = 
   retries: 10,
 };
 
-export const CONSUMER_TIMING = {
-  // Java's fetch.max.wait.ms default. kafkajs' 5 s long poll delays how soon a member notices
-  // a rebalance (it heartbeats between fetches), which stalls the whole group meanwhile.
-  maxWaitTimeInMs: 500,
+// Group timing (ADR-0011). kafkajs rebalances eagerly: every member stops while the group
+// re-forms, so these bound how long a partition goes unconsumed.
+export interface ConsumerTiming {
+  // A member that stops heartbeating (kill -9, a hung process) keeps its partitions this long.
+  sessionTimeoutMs: number;
   // Heartbeats carry the news of a rebalance; once a second keeps handovers quick at no real cost.
-  heartbeatInterval: 1_000,
-  sessionTimeout: 30_000,
-} as const;
+  heartbeatIntervalMs: number;
+  // How long a rebalance waits for live members to finish their batches and rejoin.
+  rebalanceTimeoutMs: number;
+}
+
+export const DEFAULT_CONSUMER_TIMING: ConsumerTiming = {
+  sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 1_000,
+  rebalanceTimeoutMs: 20_000,
+};
+
+// Java's fetch.max.wait.ms default. kafkajs' 5 s long poll delays how soon a member notices a
+// rebalance (it heartbeats between fetches), which stalls the whole group meanwhile.
+export const CONSUMER_MAX_WAIT_MS = 500;
+
+// The consumer's own retries (fetch loop, joins, commits). A consumer that exhausts them
+// "crashes": kafkajs drops it from the group and rejoins as a new member, which stalls the
+// group until the old member's session expires. So the consumer rides out a broker outage of
+// about a minute instead (≈ 300 ms, 600 ms, 1.2 s, then every 2 s), and the short cap on the
+// backoff means it is back at most ~2.5 s after the broker is.
+export const CONSUMER_RETRY: Required<Omit<RetryOptions, "restartOnFailure">> = {
+  initialRetryTime: 300,
+  maxRetryTime: 2_000,
+  factor: 0.2,
+  multiplier: 2,
+  retries: 30,
+};
 
 // Batches of different partitions handled at once by one member. kafkajs still hands out one
 // batch per partition at a time, so each partition (hence each chat) stays in order; without

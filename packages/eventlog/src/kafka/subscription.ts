@@ -2,7 +2,7 @@ import kafkajs, { type Admin, type Consumer, type EachBatchPayload, type Kafka }
 import type { SubscribeOptions, Subscription } from "../port";
 import type { EventLogLogger } from "./logging";
 import { toEventRecord } from "./records";
-import { CLIENT_RETRY, CONSUMER_TIMING, PARTITIONS_CONSUMED_CONCURRENTLY } from "./settings";
+import { CONSUMER_MAX_WAIT_MS, CONSUMER_RETRY, PARTITIONS_CONSUMED_CONCURRENTLY, type ConsumerTiming } from "./settings";
 
 // kafkajs spreads its error classes into module.exports, which Node's (and jest's) CommonJS
 // export detection cannot see, so they are only reachable through the default import.
@@ -15,11 +15,22 @@ export async function subscribeKafka(
   kafka: Kafka,
   admin: () => Promise<Admin>,
   options: SubscribeOptions,
+  timing: ConsumerTiming,
   logger: EventLogLogger,
 ): Promise<Subscription> {
   const { groupId, topics, handleBatch } = options;
   const fromBeginning = options.fromBeginning ?? false;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, retry: CLIENT_RETRY, ...CONSUMER_TIMING });
+  const consumer = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    // A crash after the retries is still restarted (kafkajs' default for retriable errors);
+    // the restart is logged, a crash for good marks the subscription unhealthy below.
+    retry: CONSUMER_RETRY,
+    maxWaitTimeInMs: CONSUMER_MAX_WAIT_MS,
+    sessionTimeout: timing.sessionTimeoutMs,
+    heartbeatInterval: timing.heartbeatIntervalMs,
+    rebalanceTimeout: timing.rebalanceTimeoutMs,
+  });
 
   let assignment: Record<string, number[]> = {};
   let failed = false;
