@@ -122,7 +122,7 @@ async function assignment(p: ServiceProcess): Promise<number[]> {
   return body.assignment?.[TOPICS.messagesPersisted.name] ?? [];
 }
 
-test("killing the fanout replica that owns a chat's partition mid-stream loses nothing acknowledged: the survivor takes over, sync fills any hole", async () => {
+test("killing the fanout replica that owns a chat's partition mid-stream loses nothing acknowledged: the survivor takes over within the session timeout, sync fills any hole", async () => {
   const chatId = await createGroup("alice", ["bob"]);
   const partition = partitionFor(chatId, TOPICS.messagesPersisted.partitions);
   const owner = (await assignment(fanoutA)).includes(partition) ? fanoutA : fanoutB;
@@ -131,24 +131,35 @@ test("killing the fanout replica that owns a chat's partition mid-stream loses n
   const alice = await connect("alice", gw1Url);
   const bob = await connect("bob", gw2Url);
   const acked: number[] = [];
+  let killedAt = 0;
+  let takeover: Promise<number> | undefined;
   for (let i = 1; i <= 30; i++) {
     if (i === 10) {
       await bob.messages(chatId, 9, 30_000);
       await owner.kill("SIGKILL");
+      killedAt = Date.now();
+      // Measured while the stream goes on: when the survivor owns the dead replica's partition.
+      takeover = waitUntil(async () => (await assignment(survivor)).includes(partition), 60_000, "the survivor to own the partition").then(() => Date.now() - killedAt);
     }
     // While the group rebalances, ingest may shed load: retried as a client does, same id.
     const ack = await sendWithRetry(alice, { chatId, clientMessageId: `k-${i}`, body: `k ${i}` });
     acked.push(Number(ack.seq));
   }
   // The surviving replica is assigned the dead one's partitions and pushes the rest.
-  await waitUntil(() => seqs(bob, chatId).includes(30), 90_000, "the last message to reach bob through the surviving replica");
-  expect(await assignment(survivor)).toContain(partition);
+  await waitUntil(() => seqs(bob, chatId).includes(30), 60_000, "the last message to reach bob through the surviving replica");
+  const takeoverMs = await takeover!;
+  const deliveredMs = Date.now() - killedAt;
+  process.stdout.write(`fanout kill -9: survivor owns the partition after ${takeoverMs} ms; last message pushed ${deliveredMs} ms after the kill\n`);
+  // A killed member leaves no LeaveGroup: the coordinator waits out its session
+  // (CHAT_KAFKA_SESSION_TIMEOUT_MS, 10 s by default; it was 30 s) and then rebalances (ADR-0017).
+  // Below 30 s holds only with the shorter session; the bound is generous for a busy machine.
+  expect(takeoverMs).toBeLessThan(25_000);
   const pushed = seqs(bob, chatId);
   expect(strictlyIncreasing(pushed)).toBe(true);
   const synced = await syncAll(bob, chatId);
   expect(synced).toEqual(acked);
   expect(new Set([...pushed, ...synced])).toEqual(new Set(acked));
-}, 150_000);
+}, 120_000);
 
 test("internal RPCs refuse a user's token: PersistMessage on ingest and Deliver on a gateway", async () => {
   const bearer = await cluster.token("alice");
