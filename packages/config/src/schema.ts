@@ -36,7 +36,7 @@ export const envSchema = z
     // a rebalance may wait for live members to rejoin.
     CHAT_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
     CHAT_KAFKA_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(1000),
-    CHAT_KAFKA_REBALANCE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(20_000),
+    CHAT_KAFKA_REBALANCE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(3000),
 
     CHAT_STORE: z.enum(["embedded", "dynamodb"]).default("embedded"),
     CHAT_STORE_DATA_DIR: z.string().default(".data/store"),

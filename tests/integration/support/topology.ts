@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { TOPICS } from "@chat/domain";
@@ -79,6 +81,10 @@ export class Topology {
     // A test that failed while a process was stopped leaves it stopped: continue it first.
     for (const p of this.cluster.processes) if (p.child.exitCode === null) p.child.kill("SIGCONT");
     await this.cluster.stop();
+    // Each process's output, for a post-mortem of a failed run.
+    const dir = resolve(import.meta.dirname, "../../../.test-results/logs");
+    mkdirSync(dir, { recursive: true });
+    for (const p of this.cluster.processes) writeFileSync(resolve(dir, `${this.cluster.runId}-${p.name}.log`), p.output.join(""));
   }
 
   private spawn(service: Service, name: string, env: Record<string, string>, port: number): Promise<ServiceProcess> {

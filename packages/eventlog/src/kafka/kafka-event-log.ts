@@ -5,7 +5,7 @@ import { kafkajsLogCreator, stderrLogger, type EventLogLogger } from "./logging"
 import { toKafkaMessage } from "./records";
 import { PRODUCE_ACKS, producerConfig } from "./producer-config";
 import { SerialPublisher } from "./serial-publisher";
-import { CLIENT_RETRY, DEFAULT_CONSUMER_TIMING, type ConsumerTiming } from "./settings";
+import { CLIENT_RETRY, CONSUMER_RETRY, DEFAULT_CONSUMER_TIMING, type ConsumerTiming } from "./settings";
 import { subscribeKafka } from "./subscription";
 
 export interface KafkaEventLogOptions {
@@ -23,6 +23,10 @@ export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
 // The event log port on Apache Kafka through kafkajs. Connections are opened on first use.
 class KafkaEventLog implements EventLog {
   private readonly kafka: Kafka;
+  // Consumers get a client of their own: kafkajs applies the client's retry settings to the
+  // consumer's broker connections and restarts a crashed consumer after the last backoff, so
+  // the long admin backoff would keep a consumer away for up to 30 s after a broker outage.
+  private readonly consumerKafka: Kafka;
   private readonly logger: EventLogLogger;
   private admin?: Promise<Admin>;
   private producer?: Promise<Producer>;
@@ -37,6 +41,7 @@ class KafkaEventLog implements EventLog {
     this.logger = logger;
     this.consumerTiming = { ...DEFAULT_CONSUMER_TIMING, ...consumer };
     this.kafka = new Kafka({ clientId, brokers, retry: CLIENT_RETRY, logLevel: logLevel.INFO, logCreator: kafkajsLogCreator(logger) });
+    this.consumerKafka = new Kafka({ clientId, brokers, retry: CONSUMER_RETRY, logLevel: logLevel.INFO, logCreator: kafkajsLogCreator(logger) });
   }
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
@@ -78,7 +83,7 @@ class KafkaEventLog implements EventLog {
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    const subscription = await subscribeKafka(this.kafka, () => this.getAdmin(), options, this.consumerTiming, this.logger);
+    const subscription = await subscribeKafka(this.consumerKafka, () => this.getAdmin(), options, this.consumerTiming, this.logger);
     const tracked: Subscription = {
       ...subscription,
       stop: async () => {

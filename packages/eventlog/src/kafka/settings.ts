@@ -40,18 +40,19 @@ export interface ConsumerTiming {
 export const DEFAULT_CONSUMER_TIMING: ConsumerTiming = {
   sessionTimeoutMs: 10_000,
   heartbeatIntervalMs: 1_000,
-  rebalanceTimeoutMs: 20_000,
+  rebalanceTimeoutMs: 3_000,
 };
 
 // Java's fetch.max.wait.ms default. kafkajs' 5 s long poll delays how soon a member notices a
 // rebalance (it heartbeats between fetches), which stalls the whole group meanwhile.
 export const CONSUMER_MAX_WAIT_MS = 500;
 
-// The consumer's own retries (fetch loop, joins, commits). A consumer that exhausts them
-// "crashes": kafkajs drops it from the group and rejoins as a new member, which stalls the
-// group until the old member's session expires. So the consumer rides out a broker outage of
-// about a minute instead (≈ 300 ms, 600 ms, 1.2 s, then every 2 s), and the short cap on the
-// backoff means it is back at most ~2.5 s after the broker is.
+// The consumer's retries: its broker connections, the fetch loop, joins and commits. A consumer
+// that exhausts them, or finds no broker at all, "crashes": kafkajs leaves the group and
+// restarts it after the last backoff, as a new member, which stalls the group until the old
+// member's session expires. So the backoff is capped at 2 s (a consumer is back at most ~2.5 s
+// after the broker is), and 30 retries ride out about a minute of outage without a crash where
+// kafkajs retries at all.
 export const CONSUMER_RETRY: Required<Omit<RetryOptions, "restartOnFailure">> = {
   initialRetryTime: 300,
   maxRetryTime: 2_000,
