@@ -3,8 +3,7 @@ import type { RetryOptions } from "kafkajs";
 // kafkajs silently switches to much shorter retry defaults when NODE_ENV=test (which jest
 // sets), so every value is spelled out here: the tests exercise what production runs.
 
-// Admin calls, group coordination and consumer fetch/handler retries. After `retries` failures
-// of a handler the consumer restarts (leaves and rejoins its group) and keeps retrying.
+// Admin calls and the producer's broker connections (consumers have CONSUMER_RETRY below).
 export const CLIENT_RETRY: Required<Omit<RetryOptions, "restartOnFailure">> = {
   initialRetryTime: 300,
   maxRetryTime: 30_000,
@@ -26,7 +25,7 @@ export const PRODUCER_RETRY: Required<Omit<RetryOptions, "restartOnFailure">> = 
   retries: 10,
 };
 
-// Group timing (ADR-0011). kafkajs rebalances eagerly: every member stops while the group
+// Group timing (ADR-0016). kafkajs rebalances eagerly: every member stops while the group
 // re-forms, so these bound how long a partition goes unconsumed.
 export interface ConsumerTiming {
   // A member that stops heartbeating (kill -9, a hung process) keeps its partitions this long.
