@@ -151,7 +151,7 @@ test("killing the fanout replica that owns a chat's partition mid-stream loses n
   const deliveredMs = Date.now() - killedAt;
   process.stdout.write(`fanout kill -9: survivor owns the partition after ${takeoverMs} ms; last message pushed ${deliveredMs} ms after the kill\n`);
   // A killed member leaves no LeaveGroup: the coordinator waits out its session
-  // (CHAT_KAFKA_SESSION_TIMEOUT_MS, 10 s by default; it was 30 s) and then rebalances (ADR-0020).
+  // (CHAT_KAFKA_SESSION_TIMEOUT_MS, 10 s by default; it was 30 s) and then rebalances (ADR-0021).
   // Below 30 s holds only with the shorter session; the bound is generous for a busy machine.
   expect(takeoverMs).toBeLessThan(25_000);
   const pushed = seqs(bob, chatId);

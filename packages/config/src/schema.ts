@@ -32,7 +32,7 @@ export const envSchema = z
     CHAT_EVENTLOG: z.enum(["embedded", "kafka"]).default("embedded"),
     CHAT_KAFKA_BROKERS: list.default(["127.0.0.1:9092"]),
     CHAT_KAFKA_CLIENT_ID: z.string().default("chat"),
-    // Consumer group timing (ADR-0020): how soon a dead member's partitions move, and how long
+    // Consumer group timing (ADR-0021): how soon a dead member's partitions move, and how long
     // a rebalance may wait for live members to rejoin.
     CHAT_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
     CHAT_KAFKA_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(1000),
@@ -68,7 +68,7 @@ export const envSchema = z
     CHAT_CHATMGMT_GRPC_PORT: port.default(9083),
     CHAT_FANOUT_HTTP_PORT: port.default(9084),
     CHAT_FANOUT_GROUP_ID: z.string().default("fanout"),
-    // Per-gateway delivery (ADR-0020): Deliver deadline, consecutive failures that open a
+    // Per-gateway delivery (ADR-0021): Deliver deadline, consecutive failures that open a
     // gateway's breaker, how long it stays open before a trial call, deliveries queued per gateway.
     CHAT_FANOUT_DELIVER_TIMEOUT_MS: positiveInt.default(2000),
     CHAT_FANOUT_BREAKER_FAILURES: positiveInt.default(3),
@@ -89,7 +89,7 @@ export const envSchema = z
     CHAT_API_BURST_PER_IP: positiveInt.default(100),
     // Largest REST / Connect / gRPC request of the chat API, measured after decompression.
     CHAT_API_MAX_REQUEST_BYTES: positiveInt.default(64 * 1024),
-    // Quotas (ADR-0020): chats one user is in, members of one chat.
+    // Quotas (ADR-0021): chats one user is in, members of one chat.
     CHAT_MAX_CHATS_PER_USER: positiveInt.default(1000),
     CHAT_MAX_MEMBERS_PER_CHAT: positiveInt.default(10_000),
     CHAT_OUTBOUND_BUFFER_MESSAGES: positiveInt.default(1000),

@@ -451,7 +451,7 @@ describe("ChatService input consistency (issue 10 item 10)", () => {
   });
 });
 
-describe("ChatService last admin (ADR-0020)", () => {
+describe("ChatService last admin (ADR-0021)", () => {
   it("the last admin cannot leave while others remain, nor be removed or demoted", async () => {
     const chatId = await group();
     expect(await codeOf(svc.removeMember("alice", { chatId, userId: "alice" }))).toBe("failed_precondition");
@@ -476,7 +476,7 @@ describe("ChatService last admin (ADR-0020)", () => {
   });
 });
 
-describe("ChatService quotas (ADR-0020)", () => {
+describe("ChatService quotas (ADR-0021)", () => {
   function withLimits(l: Partial<ChatLimits>) {
     return new ChatService(store, { ...limits, ...l }, async (e) => void published.push(e), pageTokens);
   }

@@ -25,7 +25,7 @@ export const PRODUCER_RETRY: Required<Omit<RetryOptions, "restartOnFailure">> = 
   retries: 10,
 };
 
-// Group timing (ADR-0020). kafkajs rebalances eagerly: every member stops while the group
+// Group timing (ADR-0021). kafkajs rebalances eagerly: every member stops while the group
 // re-forms, so these bound how long a partition goes unconsumed.
 export interface ConsumerTiming {
   // A member that stops heartbeating (kill -9, a hung process) keeps its partitions this long.

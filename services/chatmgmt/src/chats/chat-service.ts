@@ -25,7 +25,7 @@ export interface ChatLimits {
   maxIdLength: number;
   historyDefaultLimit: number;
   historyMaxLimit: number;
-  // Quotas (ADR-0020): chats a user is in (created or joined), members of one chat.
+  // Quotas (ADR-0021): chats a user is in (created or joined), members of one chat.
   maxChatsPerUser: number;
   maxMembersPerChat: number;
 }
@@ -155,7 +155,7 @@ export class ChatService {
   // A group keeps at least one admin while it has members: otherwise nobody could ever add
   // members or change roles again. The last admin hands the role on first (or is alone).
   // Checked before the write, not inside it: two admins leaving at the same instant can both
-  // pass (documented in ADR-0020).
+  // pass (documented in ADR-0021).
   private async keepAnAdmin(chatId: string, userId: string, action: string): Promise<void> {
     const members = await this.store.listMembers(chatId);
     const target = members.find((m) => m.userId === userId);
