@@ -37,7 +37,7 @@ export interface AllInOneRuntime {
 export async function startAllInOne(overrides: Record<string, string> = {}, env: Record<string, string | undefined> = process.env, runtime: AllInOneRuntime = {}): Promise<AllInOne> {
   const config = loadConfig(env, overrides);
   // "auto" is off here: a developer's single process has no collector and pays nothing.
-  const tracing = startTracing({ enabled: config.tracing.mode === "on", otlpEndpoint: config.tracing.otlpEndpoint, sampleRatio: config.tracing.sampleRatio, exporter: runtime.spanExporter });
+  const tracing = startTracing({ serviceName: "chat-all-in-one", enabled: config.tracing.mode === "on", otlpEndpoint: config.tracing.otlpEndpoint, sampleRatio: config.tracing.sampleRatio, exporter: runtime.spanExporter });
   const logger = createLogger("all-in-one", config.logLevel, runtime.logDestination);
   const metrics = createMetricsRegistry("all-in-one");
 

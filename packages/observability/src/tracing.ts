@@ -1,11 +1,15 @@
 import { context, propagation, trace, type Context } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { resourceFromAttributes } from "@opentelemetry/resources";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 
 export interface TracingOptions {
   enabled: boolean;
+  // `service.name` of every span this process exports (a backend groups traces by it; without it
+  // they show as unknown_service). All-in-one is one process: "chat-all-in-one".
+  serviceName: string;
   // OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); none = spans are made
   // (ids propagate, logs carry them) but not exported.
   otlpEndpoint?: string;
@@ -28,6 +32,7 @@ export function startTracing(opts: TracingOptions): Tracing {
   if (opts.exporter) processors.push(new SimpleSpanProcessor(opts.exporter));
   if (opts.otlpEndpoint) processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: opts.otlpEndpoint })));
   const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ "service.name": opts.serviceName }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio ?? 1) }),
     spanProcessors: processors,
   });

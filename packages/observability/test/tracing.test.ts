@@ -5,7 +5,7 @@ const parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 describe("tracing off (the all-in-one default)", () => {
   test("no ids are made and nothing is propagated", async () => {
-    const tracing = startTracing({ enabled: false });
+    const tracing = startTracing({ serviceName: "test", enabled: false });
     await inSpan("gateway", "x", {}, async (span) => {
       expect(span.isRecording()).toBe(false);
       expect(traceHeaders()).toEqual({});
@@ -20,7 +20,7 @@ describe("tracing on", () => {
   let tracing: Tracing;
   beforeEach(() => {
     exporter = new InMemorySpanExporter();
-    tracing = startTracing({ enabled: true, exporter });
+    tracing = startTracing({ serviceName: "ingest", enabled: true, exporter });
   });
   afterEach(() => tracing.shutdown());
 
@@ -33,6 +33,8 @@ describe("tracing on", () => {
     });
     const [span] = exporter.getFinishedSpans();
     expect(span.parentSpanContext?.spanId).toBe(spanIdOf(parent));
+    // The backend groups spans by the process's service name.
+    expect(span.resource.attributes["service.name"]).toBe("ingest");
   });
 
   test.each([undefined, "", "garbage", "00-00000000000000000000000000000000-b7ad6b7169203331-01"])("an invalid parent %p starts a new trace", async (bad) => {

@@ -27,7 +27,7 @@ export async function runService(
     throw e;
   }
   // Before anything that makes spans; "auto" means on for a standalone service.
-  const tracing = startTracing({ enabled: config.tracing.mode !== "off", otlpEndpoint: config.tracing.otlpEndpoint, sampleRatio: config.tracing.sampleRatio });
+  const tracing = startTracing({ serviceName: name, enabled: config.tracing.mode !== "off", otlpEndpoint: config.tracing.otlpEndpoint, sampleRatio: config.tracing.sampleRatio });
   const logger = createLogger(name, config.logLevel);
   const metrics = createMetricsRegistry(name);
   let running: { stop(): Promise<void> };
