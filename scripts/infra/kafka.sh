@@ -5,7 +5,8 @@
 #
 #   scripts/infra/kafka.sh install   fetch the broker jars into the cache (once)
 #   scripts/infra/kafka.sh start     install if needed, start a fresh broker, wait until it answers,
-#                                    write $CHAT_INFRA_RUN/kafka.env (CHAT_KAFKA_BROKERS=127.0.0.1:<port>)
+#                                    write $CHAT_INFRA_RUN/kafka.env (CHAT_KAFKA_BROKERS=127.0.0.1:<port>,
+#                                    and the SASL_SSL listener's CHAT_INFRA_KAFKA_SASL_SSL_* variables)
 #   scripts/infra/kafka.sh stop      stop the broker and delete its data
 #   scripts/infra/kafka.sh status    print the broker address; exit 3 if not running
 #   scripts/infra/kafka.sh suspend   stop the broker (controlled shutdown) but KEEP its config, data
@@ -18,6 +19,12 @@
 #   CHAT_INFRA_RUN    pid, data, logs and kafka.env (default $CHAT_INFRA_CACHE/run)
 #   KAFKA_PORT        client port (default: a free ephemeral port)
 #   KAFKA_CONTROLLER_PORT  KRaft controller port (default: a free ephemeral port)
+#   KAFKA_SASL_SSL_PORT    SASL_SSL (TLS + SCRAM-SHA-512) client port (default: a free ephemeral port)
+#
+# Besides PLAINTEXT the broker has a SASL_SSL listener like a production cluster: a certificate
+# signed by a CA made for the run (openssl, in $CHAT_INFRA_RUN/kafka/tls) and one SCRAM-SHA-512
+# user created at format time. Its variables are CHAT_INFRA_*, not CHAT_KAFKA_*, because services
+# reject unknown CHAT_* variables and must keep using the PLAINTEXT listener.
 #
 # Every subcommand is idempotent: start on a running broker only reports it, stop on a stopped
 # one only cleans up.
@@ -62,17 +69,44 @@ cmd_install() {
   touch "$LIBS/.complete"
 }
 
+SASL_USER=chat
+# A fresh password per run; only this run's tests know it.
+new_sasl_password() { openssl rand -hex 16; }
+
+# A CA and a broker certificate for 127.0.0.1 (IP SAN, so clients verify the hostname), and the
+# broker's PKCS12 keystore.
+make_tls() {
+  local dir=$KDIR/tls pass=$1
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=chat-test-ca" \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$dir/broker.key" -out "$dir/broker.csr" >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' >"$dir/broker.ext"
+  openssl x509 -req -in "$dir/broker.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+    -extfile "$dir/broker.ext" -out "$dir/broker.pem" >/dev/null 2>&1
+  openssl pkcs12 -export -in "$dir/broker.pem" -inkey "$dir/broker.key" -certfile "$dir/ca.pem" \
+    -name broker -passout "pass:$pass" -out "$dir/broker.p12"
+}
+
 write_config() {
-  local port=$1 cport=$2
+  local port=$1 cport=$2 sport=$3 kspass=$4
   cat >"$KDIR/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_SSL://127.0.0.1:$sport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sport
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+# TLS + SCRAM-SHA-512 on the SASL_SSL listener (the user is created by StorageTool --add-scram).
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PKCS12
+listener.name.sasl_ssl.ssl.keystore.location=$KDIR/tls/broker.p12
+listener.name.sasl_ssl.ssl.keystore.password=$kspass
+listener.name.sasl_ssl.ssl.key.password=$kspass
 log.dirs=$KDIR/data
 # One broker: internal topics cannot have more than one replica, or groups never start.
 offsets.topic.replication.factor=1
@@ -117,15 +151,22 @@ cmd_start() {
 
   local port=${KAFKA_PORT:-$(free_port)}
   local cport=${KAFKA_CONTROLLER_PORT:-$(free_port)}
+  local sport=${KAFKA_SASL_SSL_PORT:-$(free_port)}
+  require openssl
   rm -rf "$KDIR" "$ENV_FILE"
   mkdir -p "$KDIR/data"
-  write_config "$port" "$cport"
+  local kspass sasl_password
+  kspass=$(new_sasl_password)
+  sasl_password=$(new_sasl_password)
+  make_tls "$kspass"
+  write_config "$port" "$cport" "$sport" "$kspass"
 
   local cp="$LIBS/*"
   local cluster_id
   cluster_id=$(java -cp "$cp" -Dlog4j.configuration="file:$KDIR/log4j.properties" kafka.tools.StorageTool random-uuid)
   java -cp "$cp" -Dlog4j.configuration="file:$KDIR/log4j.properties" \
-    kafka.tools.StorageTool format -t "$cluster_id" -c "$KDIR/server.properties" >"$KDIR/format.log" 2>&1 ||
+    kafka.tools.StorageTool format -t "$cluster_id" -c "$KDIR/server.properties" \
+    --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$sasl_password]" >"$KDIR/format.log" 2>&1 ||
     { cat "$KDIR/format.log" >&2; die "formatting storage failed"; }
 
   log "starting on 127.0.0.1:$port (controller $cport), logs in $LOG_FILE"
@@ -135,7 +176,13 @@ cmd_start() {
   echo $! >"$PID_FILE"
 
   wait_ready 1 broker_answers "127.0.0.1:$port"
-  echo "CHAT_KAFKA_BROKERS=127.0.0.1:$port" >"$ENV_FILE"
+  {
+    echo "CHAT_KAFKA_BROKERS=127.0.0.1:$port"
+    echo "CHAT_INFRA_KAFKA_SASL_SSL_BROKERS=127.0.0.1:$sport"
+    echo "CHAT_INFRA_KAFKA_SASL_USERNAME=$SASL_USER"
+    echo "CHAT_INFRA_KAFKA_SASL_PASSWORD=$sasl_password"
+    echo "CHAT_INFRA_KAFKA_CA_FILE=$KDIR/tls/ca.pem"
+  } >"$ENV_FILE"
   log "ready: $(<"$ENV_FILE") (also in $ENV_FILE)"
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { envSchema } from "./schema";
+import { envSchema, type Env } from "./schema";
 import type { Config } from "./types";
 import { toConfig } from "./types";
 
@@ -42,6 +42,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (opts.standalone === "gateway" && WILDCARD_HOSTS.has(parsed.data.CHAT_HOST) && !parsed.data.CHAT_GATEWAY_ADVERTISED_ADDRESS) {
     problems.push(`CHAT_GATEWAY_ADVERTISED_ADDRESS: required when CHAT_HOST is ${parsed.data.CHAT_HOST}: fanout cannot dial a wildcard address`);
   }
+  problems.push(...kafkaSecurityProblems(parsed.data));
   // All-in-one: internal calls never leave the process, so a fresh random secret per run is
   // enough and no guessable value exists.
   const config = toConfig(parsed.data, parsed.data.CHAT_SERVICE_SECRET ?? randomBytes(32).toString("base64url"));
@@ -52,4 +53,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+// SCRAM credentials are secrets, so they have no default: a missing one is a startup error,
+// not a SASL failure at the first publish. Checked whatever CHAT_EVENTLOG says, so a
+// half-written Kafka configuration is caught before it is switched on.
+function kafkaSecurityProblems(e: Env): string[] {
+  const problems: string[] = [];
+  const m = e.CHAT_KAFKA_SASL_MECHANISM;
+  if (m === "scram-sha-256" || m === "scram-sha-512") {
+    if (!e.CHAT_KAFKA_SASL_USERNAME) problems.push(`CHAT_KAFKA_SASL_USERNAME: required when CHAT_KAFKA_SASL_MECHANISM is ${m}; there is no default`);
+    if (!e.CHAT_KAFKA_SASL_PASSWORD) problems.push(`CHAT_KAFKA_SASL_PASSWORD: required when CHAT_KAFKA_SASL_MECHANISM is ${m}; there is no default`);
+  } else if (e.CHAT_KAFKA_SASL_USERNAME || e.CHAT_KAFKA_SASL_PASSWORD) {
+    problems.push(`CHAT_KAFKA_SASL_USERNAME/CHAT_KAFKA_SASL_PASSWORD: set but CHAT_KAFKA_SASL_MECHANISM is ${m}, which does not use them`);
+  }
+  if (m === "oauthbearer-msk-iam" && !e.CHAT_KAFKA_SSL) problems.push("CHAT_KAFKA_SSL: must be true with oauthbearer-msk-iam (MSK accepts IAM only over TLS)");
+  if (e.CHAT_KAFKA_SSL_CA_FILE && !e.CHAT_KAFKA_SSL) problems.push("CHAT_KAFKA_SSL_CA_FILE: set but CHAT_KAFKA_SSL is not true");
+  return problems;
 }

@@ -37,6 +37,15 @@ export const envSchema = z
     CHAT_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
     CHAT_KAFKA_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(1000),
     CHAT_KAFKA_REBALANCE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(3000),
+    CHAT_KAFKA_SSL: bool.default(false),
+    // PEM file of the CA that signed the brokers' certificates; unset: the system roots.
+    CHAT_KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+    CHAT_KAFKA_SASL_MECHANISM: z.enum(["none", "scram-sha-256", "scram-sha-512", "oauthbearer-msk-iam"]).default("none"),
+    // Secrets: no defaults; required by loadConfig when the mechanism is SCRAM.
+    CHAT_KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+    CHAT_KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+    // Region the MSK IAM token is signed for (the cluster's region).
+    CHAT_KAFKA_AWS_REGION: z.string().min(1).default("us-east-1"),
 
     CHAT_STORE: z.enum(["embedded", "dynamodb"]).default("embedded"),
     CHAT_STORE_DATA_DIR: z.string().default(".data/store"),

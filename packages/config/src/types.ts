@@ -11,12 +11,22 @@ export interface KafkaConsumerTiming {
   rebalanceTimeoutMs: number;
 }
 
+// Mirrors @chat/eventlog's KafkaSecurity (config does not depend on adapters).
+export interface KafkaSecurityConfig {
+  ssl: boolean;
+  caFile?: string;
+  sasl:
+    | { mechanism: "none" }
+    | { mechanism: "scram-sha-256" | "scram-sha-512"; username: string; password: string }
+    | { mechanism: "oauthbearer-msk-iam"; region: string };
+}
+
 export interface Config {
   logLevel: Env["CHAT_LOG_LEVEL"];
   tracing: { mode: Env["CHAT_TRACING"]; otlpEndpoint?: string; sampleRatio: number };
   serviceSecret: string;
   host: string;
-  eventLog: { kind: "embedded" } | { kind: "kafka"; brokers: string[]; clientId: string; consumer: KafkaConsumerTiming };
+  eventLog: { kind: "embedded" } | { kind: "kafka"; brokers: string[]; clientId: string; consumer: KafkaConsumerTiming; security: KafkaSecurityConfig };
   store: { kind: "embedded" | "dynamodb"; dataDir: string; dynamodb: { endpoint?: string; region: string; tablePrefix: string } };
   presence: { kind: "embedded" } | { kind: "redis"; url: string; keyPrefix: string };
   identity: { issuer?: string; audience: string; algorithms: string[]; allowHttp: boolean; devIssuerPort: number };
@@ -72,6 +82,7 @@ export function toConfig(e: Env, serviceSecret: string): Config {
             brokers: e.CHAT_KAFKA_BROKERS,
             clientId: e.CHAT_KAFKA_CLIENT_ID,
             consumer: { sessionTimeoutMs: e.CHAT_KAFKA_SESSION_TIMEOUT_MS, heartbeatIntervalMs: e.CHAT_KAFKA_HEARTBEAT_INTERVAL_MS, rebalanceTimeoutMs: e.CHAT_KAFKA_REBALANCE_TIMEOUT_MS },
+            security: kafkaSecurity(e),
           }
         : { kind: "embedded" },
     store: {
@@ -135,4 +146,13 @@ export function toConfig(e: Env, serviceSecret: string): Config {
       ingestMaxQueued: e.CHAT_INGEST_MAX_QUEUED,
     },
   };
+}
+
+function kafkaSecurity(e: Env): KafkaSecurityConfig {
+  const base = { ssl: e.CHAT_KAFKA_SSL, ...(e.CHAT_KAFKA_SSL_CA_FILE ? { caFile: e.CHAT_KAFKA_SSL_CA_FILE } : {}) };
+  const m = e.CHAT_KAFKA_SASL_MECHANISM;
+  if (m === "none") return { ...base, sasl: { mechanism: "none" } };
+  if (m === "oauthbearer-msk-iam") return { ...base, sasl: { mechanism: m, region: e.CHAT_KAFKA_AWS_REGION } };
+  // loadConfig has already refused SCRAM without both credentials.
+  return { ...base, sasl: { mechanism: m, username: e.CHAT_KAFKA_SASL_USERNAME ?? "", password: e.CHAT_KAFKA_SASL_PASSWORD ?? "" } };
 }

@@ -120,7 +120,7 @@ describe("loadConfig", () => {
 
   it("selects kafka with its brokers list and client id", () => {
     const c = loadConfig({ CHAT_EVENTLOG: "kafka", CHAT_KAFKA_BROKERS: "k1:9092, k2:9092,,k3:9092 ", CHAT_KAFKA_CLIENT_ID: "gw" });
-    expect(c.eventLog).toEqual({ kind: "kafka", brokers: ["k1:9092", "k2:9092", "k3:9092"], clientId: "gw", consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 3000 } });
+    expect(c.eventLog).toEqual({ kind: "kafka", brokers: ["k1:9092", "k2:9092", "k3:9092"], clientId: "gw", consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 3000 }, security: { ssl: false, sasl: { mechanism: "none" } } });
   });
 
   it("selects kafka with default brokers", () => {
@@ -129,6 +129,7 @@ describe("loadConfig", () => {
       brokers: ["127.0.0.1:9092"],
       clientId: "chat",
       consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 3000 },
+      security: { ssl: false, sasl: { mechanism: "none" } },
     });
   });
 

@@ -11,7 +11,7 @@ export async function createEventLog(config: Config, logger: Logger): Promise<Ev
   const c = config.eventLog;
   if (c.kind === "kafka") {
     const { createKafkaEventLog } = await import("@chat/eventlog/kafka");
-    return createKafkaEventLog({ brokers: c.brokers, clientId: c.clientId, consumer: c.consumer, logger: logger.child({ adapter: "kafka" }) });
+    return createKafkaEventLog({ brokers: c.brokers, clientId: c.clientId, consumer: c.consumer, security: c.security, logger: logger.child({ adapter: "kafka" }) });
   }
   const { createEmbeddedEventLog } = await import("@chat/eventlog/embedded");
   return createEmbeddedEventLog();

@@ -46,6 +46,9 @@ locals {
     CHAT_EVENTLOG              = "kafka"
     CHAT_KAFKA_BROKERS         = module.msk.bootstrap_brokers_sasl_iam
     CHAT_KAFKA_CLIENT_ID       = local.name
+    CHAT_KAFKA_SSL             = "true"
+    CHAT_KAFKA_SASL_MECHANISM  = "oauthbearer-msk-iam"
+    CHAT_KAFKA_AWS_REGION      = var.region
     CHAT_STORE                 = "dynamodb"
     CHAT_DYNAMODB_REGION       = var.region
     CHAT_DYNAMODB_TABLE_PREFIX = module.dynamodb.table_prefix

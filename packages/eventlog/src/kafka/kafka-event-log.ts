@@ -4,6 +4,7 @@ import type { EventLog, PublishRecord, SubscribeOptions, Subscription, TopicSpec
 import { kafkajsLogCreator, stderrLogger, type EventLogLogger } from "./logging";
 import { toKafkaMessage } from "./records";
 import { PRODUCE_ACKS, producerConfig } from "./producer-config";
+import { kafkaSecurityOptions, PLAINTEXT, type KafkaSecurity } from "./security";
 import { SerialPublisher } from "./serial-publisher";
 import { CLIENT_RETRY, CONSUMER_RETRY, DEFAULT_CONSUMER_TIMING, type ConsumerTiming } from "./settings";
 import { subscribeKafka } from "./subscription";
@@ -13,6 +14,8 @@ export interface KafkaEventLogOptions {
   clientId: string;
   // Consumer group timing; defaults in settings.ts.
   consumer?: Partial<ConsumerTiming>;
+  // TLS and SASL; plaintext when unset.
+  security?: KafkaSecurity;
   logger?: EventLogLogger;
 }
 
@@ -37,11 +40,13 @@ class KafkaEventLog implements EventLog {
   private readonly publisher = new SerialPublisher((batch) => this.sendBatch(batch));
   private readonly consumerTiming: ConsumerTiming;
 
-  constructor({ brokers, clientId, consumer, logger = stderrLogger }: KafkaEventLogOptions) {
+  constructor({ brokers, clientId, consumer, security = PLAINTEXT, logger = stderrLogger }: KafkaEventLogOptions) {
     this.logger = logger;
+    // Both clients (producer/admin and consumer) authenticate the same way.
+    const securityOptions = kafkaSecurityOptions(security);
     this.consumerTiming = { ...DEFAULT_CONSUMER_TIMING, ...consumer };
-    this.kafka = new Kafka({ clientId, brokers, retry: CLIENT_RETRY, logLevel: logLevel.INFO, logCreator: kafkajsLogCreator(logger) });
-    this.consumerKafka = new Kafka({ clientId, brokers, retry: CONSUMER_RETRY, logLevel: logLevel.INFO, logCreator: kafkajsLogCreator(logger) });
+    this.kafka = new Kafka({ clientId, brokers, ...securityOptions, retry: CLIENT_RETRY, logLevel: logLevel.INFO, logCreator: kafkajsLogCreator(logger) });
+    this.consumerKafka = new Kafka({ clientId, brokers, ...securityOptions, retry: CONSUMER_RETRY, logLevel: logLevel.INFO, logCreator: kafkajsLogCreator(logger) });
   }
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
