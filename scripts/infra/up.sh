@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Starts the real servers for the distributed mode and the integration suites — Redis,
-# DynamoDB Local, Kafka — on loopback, and writes their variables to ${CHAT_INFRA_RUN}/infra.env.
+# DynamoDB Local, Kafka, moto (SSM + Secrets Manager) — on loopback, and writes their
+# variables to ${CHAT_INFRA_RUN}/infra.env.
 # All or nothing: if one fails to start, the ones already started are stopped again.
 set -euo pipefail
 
 INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 RUN_DIR="${CHAT_INFRA_RUN:-${CHAT_INFRA_CACHE:-$HOME/.cache/chat-infra}/run}"
-COMPONENTS=(redis dynamodb kafka)
+COMPONENTS=(redis dynamodb kafka moto)
 
 mkdir -p "$RUN_DIR"
 rm -f "$RUN_DIR/infra.env"

@@ -16,6 +16,8 @@ export interface LoadOptions {
   // only in-process.
   // The service's name ("gateway", "ingest", "fanout", "chatmgmt").
   standalone?: string;
+  // Set by loadConfigFromSources once SSM / Secrets Manager were read.
+  sourcesRead?: boolean;
 }
 
 const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "[::]"]);
@@ -36,6 +38,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const problems: string[] = [];
+  if (!opts.sourcesRead && (parsed.data.CHAT_SSM_PREFIX || parsed.data.CHAT_SECRETS_MANAGER_SECRET_ID)) {
+    // A prefix that is silently not read would run the process on defaults.
+    problems.push("CHAT_SSM_PREFIX / CHAT_SECRETS_MANAGER_SECRET_ID: only standalone services read SSM or Secrets Manager; this process does not");
+  }
   if (opts.standalone && parsed.data.CHAT_SERVICE_SECRET === undefined) {
     problems.push(`CHAT_SERVICE_SECRET: required when ${opts.standalone} runs on its own (at least 16 characters, the same value for every service); there is no default`);
   }

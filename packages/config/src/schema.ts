@@ -20,7 +20,7 @@ const list = z.string().transform((s) => s.split(",").map((x) => x.trim()).filte
 export const envSchema = z
   .object({
     CHAT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    // OpenTelemetry tracing (ADR 0020): auto = on in a standalone service, off in all-in-one.
+    // OpenTelemetry tracing (ADR 0022): auto = on in a standalone service, off in all-in-one.
     CHAT_TRACING: z.enum(["auto", "on", "off"]).default("auto"),
     // OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces; unset = no export.
     CHAT_OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
@@ -28,6 +28,13 @@ export const envSchema = z
     // No compiled default: standalone services refuse to start without it (see loadConfig);
     // the all-in-one process generates one per run, since nothing outside it calls in.
     CHAT_SERVICE_SECRET: z.string().min(16).optional(),
+
+    // Remote configuration sources read once at startup by standalone services (environment >
+    // SSM > Secrets Manager > defaults; ADR 0022). Only settable in the environment.
+    CHAT_SSM_PREFIX: z.string().regex(/^\/[A-Za-z0-9_.\-/]*$/, "expected an SSM path such as /chat/prod/").optional(),
+    CHAT_SECRETS_MANAGER_SECRET_ID: z.string().min(1).optional(),
+    CHAT_AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "expected an AWS region such as eu-west-1").optional(),
+    CHAT_AWS_ENDPOINT: z.string().url().optional(),
 
     CHAT_EVENTLOG: z.enum(["embedded", "kafka"]).default("embedded"),
     CHAT_KAFKA_BROKERS: list.default(["127.0.0.1:9092"]),

@@ -234,3 +234,14 @@ describe("loadConfig", () => {
     }
   });
 });
+
+describe("config sources in all-in-one", () => {
+  it("refuses CHAT_SSM_PREFIX / CHAT_SECRETS_MANAGER_SECRET_ID instead of silently not reading them", () => {
+    expect(() => loadConfig({ CHAT_SSM_PREFIX: "/chat/prod/" })).toThrow(/only standalone services read SSM or Secrets Manager/);
+    expect(() => loadConfig({ CHAT_SECRETS_MANAGER_SECRET_ID: "chat/prod" })).toThrow(/only standalone services read SSM or Secrets Manager/);
+  });
+  it("checks the source variables' shape", () => {
+    expect(() => loadConfig({ CHAT_SSM_PREFIX: "chat/prod" })).toThrow(/CHAT_SSM_PREFIX: expected an SSM path/);
+    expect(() => loadConfig({ CHAT_AWS_REGION: "mars" })).toThrow(/CHAT_AWS_REGION: expected an AWS region/);
+  });
+});

@@ -1,4 +1,4 @@
-import { loadConfig, ConfigError, type Config, type LoadOptions } from "@chat/config";
+import { loadConfigFromSources, ConfigError, type Config, type LoadOptions } from "@chat/config";
 import { createLogger, createMetricsRegistry, startTracing, type Logger, type Registry } from "@chat/observability";
 
 export interface ServiceRuntime {
@@ -18,7 +18,7 @@ export async function runService(
 ): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig(process.env, {}, loadOptions);
+    config = await loadConfigFromSources(process.env, loadOptions);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${name}: ${e.message}\n`);
