@@ -2,5 +2,6 @@ export { createLogger, REDACT_PATHS, type Logger, type DestinationStream } from 
 export { createMetricsRegistry } from "./metrics";
 export { startTracing, traceHeaders, contextFromHeaders, activeTraceIds, type Tracing, type TracingOptions } from "./tracing";
 export { inSpan, tracedPort, startSpan, spanContext, SpanKind } from "./spans";
+export { registerDependencyGauge, boundedSampler, renderMetrics, type Sample } from "./dependency-gauge";
 export { Registry, Counter, Gauge, Histogram } from "prom-client";
 export { InMemorySpanExporter, type SpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";

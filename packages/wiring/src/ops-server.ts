@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Registry } from "@chat/observability";
+import { renderMetrics, type Registry } from "@chat/observability";
 
 // /health (live), /ready (dependencies) and /metrics for services that have no HTTP port of
 // their own (ingest, fanout).
@@ -13,8 +13,9 @@ export async function startOpsServer(opts: {
   const server = createServer(async (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/metrics") {
-      res.writeHead(200, { "content-type": opts.metrics.contentType });
-      return void res.end(await opts.metrics.metrics());
+      const m = await renderMetrics(opts.metrics);
+      res.writeHead(m.status, { "content-type": m.contentType });
+      return void res.end(m.body);
     }
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json" });

@@ -5,7 +5,7 @@ import type { Config } from "@chat/config";
 import { ALL_TOPICS, DEFAULT_LIMITS } from "@chat/domain";
 import type { EventLog } from "@chat/eventlog";
 import type { TokenVerifier } from "@chat/identity";
-import type { Logger, Registry } from "@chat/observability";
+import { renderMetrics, type Logger, type Registry } from "@chat/observability";
 import { OutboxRelay } from "@chat/outbox";
 import { ChatMgmtService } from "@chat/proto";
 import { chatErrorsToConnect, createConnectHttpHandler, peerAddressKey, PEER_ADDRESS_HEADER, startGrpcServer } from "@chat/rpc";
@@ -86,8 +86,9 @@ export async function startChatMgmt(config: Config, deps: ChatMgmtDeps): Promise
       }
     }
     if (path === "/metrics") {
-      res.writeHead(200, { "content-type": deps.metrics.contentType });
-      return void res.end(await deps.metrics.metrics());
+      const m = await renderMetrics(deps.metrics);
+      res.writeHead(m.status, { "content-type": m.contentType });
+      return void res.end(m.body);
     }
     if (deps.httpRoutes?.(req, res)) return;
     connect(req, res);

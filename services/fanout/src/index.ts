@@ -1,7 +1,7 @@
 import { ALL_TOPICS, TOPICS } from "@chat/domain";
 import type { Config } from "@chat/config";
 import { withDeadLetters, type EventLog, type Subscription } from "@chat/eventlog";
-import { Counter, Gauge, type Logger, type Registry } from "@chat/observability";
+import { Counter, registerDependencyGauge, type Logger, type Registry } from "@chat/observability";
 import type { Presence } from "@chat/presence";
 import { serviceCredentialClient, type RpcHost } from "@chat/rpc";
 import type { Store } from "@chat/store";
@@ -10,6 +10,8 @@ import { createFanoutHandler } from "./consume/fanout-handler";
 import { grpcDeliverCall } from "./deliver/deliver-call";
 import { DeliveryDispatcher } from "./deliver/dispatcher";
 import { linkObserver } from "./deliver/metrics";
+
+const LAG_READ_TIMEOUT_MS = 2000;
 
 export interface FanoutDeps {
   store: Store;
@@ -51,13 +53,14 @@ export async function startFanout(config: Config, deps: FanoutDeps): Promise<Run
       },
     }),
   });
-  new Gauge({
+  // Reading lag asks Kafka: bounded and error-swallowing, so a scrape during a Kafka outage
+  // answers (with fanout_consumer_lag_up 0) instead of rejecting and killing the process.
+  registerDependencyGauge({
+    registry: deps.metrics,
     name: "fanout_consumer_lag",
     help: "Records not yet processed on this replica's partitions",
-    registers: [deps.metrics],
-    async collect() {
-      this.set(await subscription.lag());
-    },
+    timeoutMs: LAG_READ_TIMEOUT_MS,
+    read: () => subscription.lag(),
   });
   deps.logger.info({ groupId: config.fanout.groupId }, "fanout consuming");
   return {

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "@chat/config";
 import { DEFAULT_LIMITS } from "@chat/domain";
 import type { TokenVerifier } from "@chat/identity";
-import { Counter, Gauge, type Logger, type Registry } from "@chat/observability";
+import { Gauge, type Logger, type Registry } from "@chat/observability";
 import type { Presence } from "@chat/presence";
 import { serviceCredentialClient, type RpcHost } from "@chat/rpc";
 import { FrameRouter } from "@chat/routing";
@@ -19,6 +19,7 @@ import { startGatewayHttp } from "./http/gateway-http";
 import { IngestClient } from "./ingest/ingest-client";
 import { IpAdmission } from "./limits/ip-admission";
 import { UserOperationLimiter, type OperationLimits } from "./limits/operation-limits";
+import { createGatewayMetrics } from "./metrics/gateway-metrics";
 import { PresenceAnnouncer } from "./presence/presence-announcer";
 
 const READINESS_PROBE_TIMEOUT_MS = 1000;
@@ -78,8 +79,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   });
   const announcer = new PresenceAnnouncer(handlers.announcePresence, (err) => log.debug({ err }, "presence announce failed"));
 
-  const frames = new Counter({ name: "gateway_frames_total", help: "Client frames handled", labelNames: ["kind", "outcome"], registers: [deps.metrics] });
-  const pushed = new Counter({ name: "gateway_deliveries_total", help: "Frames pushed by Deliver, by kind", labelNames: ["kind"], registers: [deps.metrics] });
+  const metrics = createGatewayMetrics(deps.metrics);
   new Gauge({
     name: "gateway_connections_active",
     help: "Authenticated WebSocket connections held",
@@ -97,7 +97,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     },
   });
 
-  const grpc = await deps.rpc.serve(`gateway-${id}`, deliveryRoutes(registry, pushed), { port: config.gateway.grpcPort, internal: true });
+  const grpc = await deps.rpc.serve(`gateway-${id}`, deliveryRoutes(registry, metrics), { port: config.gateway.grpcPort, internal: true });
   const grpcAddress = config.gateway.advertisedAddress ?? grpc.address;
   await deps.presence.registerGateway(id, grpcAddress, limits.presenceTtlMs);
 
@@ -108,7 +108,12 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     maxFrameBytes: limits.maxFrameBytes,
     metrics: deps.metrics,
     extraRoutes: deps.extraRoutes,
-    admit: (req) => (draining ? undefined : admission.admit(peerIp(req), Date.now())),
+    admit: (req) => {
+      if (draining) return undefined;
+      const refused = admission.admit(peerIp(req), Date.now());
+      if (refused) metrics.upgradeRefused(refused.code);
+      return refused;
+    },
     readiness: async () => {
       const checks: Record<string, string> = { ingest: ingest.breaker.state };
       // Bounded: a stalled Redis or store must make /ready answer "not ready", not hang it.
@@ -140,7 +145,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
         announcer,
         logger: log,
         limits: { ...limits, operations, syncMaxLimit: DEFAULT_LIMITS.syncMaxLimit },
-        onFrame: (kind, outcome) => frames.inc({ kind, outcome }),
+        onFrame: (kind, outcome, code) => metrics.frame(kind, outcome, code),
         onAuthSettled: admission.track(peerIp(req)),
       });
     },

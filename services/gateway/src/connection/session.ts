@@ -30,7 +30,8 @@ export interface SessionDeps {
     syncMaxLimit: number;
     typingRelayIntervalMs: number;
   };
-  onFrame(kind: string, outcome: "ok" | "error"): void;
+  // code: the error code sent back, for outcome "error".
+  onFrame(kind: string, outcome: "ok" | "error", code?: string): void;
   // Called once, when the session leaves the unauthenticated phases (opened or closed).
   onAuthSettled(): void;
 }
@@ -202,8 +203,8 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
       // A copy: the handler may have handed the same frame to the relay for other members.
       if (answer) c.reply({ ...answer, replyTo: frame.requestId });
     } catch (e) {
-      deps.onFrame(kind, "error");
       const err = isChatError(e) ? e : new ChatError("internal", "internal error");
+      deps.onFrame(kind, "error", err.code);
       if (!isChatError(e)) log.error({ err: e, kind }, "frame handler failed");
       const send = frame.kind.case === "sendMessage" ? { chatId: frame.kind.value.chatId, clientMessageId: frame.kind.value.clientMessageId } : {};
       c.reply(errorFrame(err, frame.requestId, snake(kind), send));

@@ -1,13 +1,14 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ChatError } from "@chat/domain";
 import { GatewayDeliveryService } from "@chat/proto";
-import { contextFromHeaders, SpanKind, startSpan, type Counter } from "@chat/observability";
+import { contextFromHeaders, SpanKind, startSpan } from "@chat/observability";
 import type { ClientConnection } from "../connection/client-connection";
 import type { ConnectionRegistry } from "../connection/connection-registry";
+import type { GatewayMetrics } from "../metrics/gateway-metrics";
 import { OutgoingFrame } from "../protocol/outgoing-frame";
 
 // The gateway side of fanout: push each frame to the named connections, in request order.
-export function deliveryRoutes(registry: ConnectionRegistry<ClientConnection>, pushed: Counter<"kind">) {
+export function deliveryRoutes(registry: ConnectionRegistry<ClientConnection>, metrics: Pick<GatewayMetrics, "pushed">) {
   return (router: ConnectRouter) =>
     router.service(GatewayDeliveryService, {
       async deliver(req) {
@@ -22,12 +23,14 @@ export function deliveryRoutes(registry: ConnectionRegistry<ClientConnection>, p
           // Last hop of the send's trace: fanout's consume span is the parent.
           const span = d.traceparent ? startSpan("gateway", "gateway.deliver", { kind: SpanKind.SERVER, parent: contextFromHeaders({ traceparent: d.traceparent }) }) : undefined;
           const out = new OutgoingFrame(d.frame!);
+          let pushed = 0;
           for (const id of d.connectionIds) {
             const conn = registry.get(id);
-            if (conn?.push(out)) delivered++;
+            if (conn?.push(out)) pushed++;
             else unknown++;
           }
-          pushed.inc({ kind: d.frame!.kind.case! }, d.connectionIds.length);
+          delivered += pushed;
+          metrics.pushed(d.frame!, d.connectionIds.length, pushed, Date.now());
           span?.end();
         }
         return { delivered, unknownConnections: unknown };

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
-import type { Registry } from "@chat/observability";
+import { renderMetrics, type Registry } from "@chat/observability";
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_PROTO } from "../protocol/frame-codec";
 
 export interface GatewayHttp {
@@ -48,8 +48,9 @@ export async function startGatewayHttp(opts: {
       return json(res, r.ready ? 200 : 503, { status: r.ready ? "ready" : "not_ready", checks: r.checks });
     }
     if (path === "/metrics") {
-      res.writeHead(200, { "content-type": opts.metrics.contentType });
-      return void res.end(await opts.metrics.metrics());
+      const m = await renderMetrics(opts.metrics);
+      res.writeHead(m.status, { "content-type": m.contentType });
+      return void res.end(m.body);
     }
     if (opts.extraRoutes?.(req, res)) return;
     json(res, 404, { code: "not_found", message: `no route for ${path}` });
