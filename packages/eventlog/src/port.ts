@@ -63,5 +63,7 @@ export interface EventLog {
   ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
   publish(topic: string, records: PublishRecord[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  // Cheap reachability check for /ready: rejects when the log cannot be reached.
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { healthBody, readyBody } from "./probes";
 import { renderMetrics, type Registry } from "@chat/observability";
 
 // /health (live), /ready (dependencies) and /metrics for services that have no HTTP port of
@@ -8,7 +9,8 @@ export async function startOpsServer(opts: {
   host: string;
   port: number;
   metrics: Registry;
-  ready(): Promise<{ ready: boolean; details?: Record<string, unknown> }>;
+  // One entry per dependency (see probes.ts); details go alongside (e.g. fanout's assignment).
+  ready(): Promise<{ ready: boolean; checks: Record<string, string>; details?: Record<string, unknown> }>;
 }): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer(async (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -21,10 +23,10 @@ export async function startOpsServer(opts: {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(body));
     };
-    if (path === "/health") return send(200, { status: "ok" });
+    if (path === "/health") return send(200, healthBody());
     if (path === "/ready") {
-      const r = await opts.ready().catch(() => ({ ready: false, details: { error: "readiness check failed" } }));
-      return send(r.ready ? 200 : 503, { status: r.ready ? "ready" : "not_ready", ...r.details });
+      const r = await opts.ready().catch(() => ({ ready: false, checks: { readiness: "failed" }, details: undefined }));
+      return send(r.ready ? 200 : 503, { ...readyBody(r.ready, r.checks), ...r.details });
     }
     send(404, { code: "not_found", message: `no route for ${path}` });
   });

@@ -5,6 +5,7 @@ import type { Config } from "@chat/config";
 import { ALL_TOPICS, DEFAULT_LIMITS } from "@chat/domain";
 import type { EventLog } from "@chat/eventlog";
 import type { TokenVerifier } from "@chat/identity";
+import { healthBody, probeAll, readyBody } from "@chat/wiring";
 import { renderMetrics, type Logger, type Registry } from "@chat/observability";
 import { OutboxRelay } from "@chat/outbox";
 import { ChatMgmtService } from "@chat/proto";
@@ -76,14 +77,10 @@ export async function startChatMgmt(config: Config, deps: ChatMgmtDeps): Promise
       return void res.end(openapi);
     }
     if (path.startsWith("/api/") && (await rest(req, res))) return;
-    if (path === "/health") return json(res, 200, { status: "ok" });
+    if (path === "/health") return json(res, 200, healthBody());
     if (path === "/ready") {
-      try {
-        await deps.store.ping();
-        return json(res, 200, { status: "ready" });
-      } catch {
-        return json(res, 503, { status: "not_ready", checks: { store: "unreachable" } });
-      }
+      const r = await probeAll({ store: () => deps.store.ping(), event_log: () => deps.eventLog.ping() });
+      return json(res, r.ready ? 200 : 503, readyBody(r.ready, r.checks));
     }
     if (path === "/metrics") {
       const m = await renderMetrics(deps.metrics);

@@ -1,25 +1,33 @@
 import type { Config } from "@chat/config";
+import type { EventLog } from "@chat/eventlog";
+import type { Presence } from "@chat/presence";
 import { GrpcRpcHost } from "@chat/rpc";
-import { createEventLog, createPresence, createStore, startOpsServer } from "@chat/wiring";
+import type { Store } from "@chat/store";
+import { createEventLog, createPresence, createStore, probeAll, startOpsServer } from "@chat/wiring";
 import { createLogger, createMetricsRegistry, type Logger, type Registry } from "@chat/observability";
 import { startFanout } from "./index";
 
 // Runs the fanout service on its own: adapters chosen by `config` (see @chat/wiring), closed again
 // by stop(). The all-in-one process calls startFanout with shared adapters instead.
-export async function start(config: Config, runtime: { logger?: Logger; metrics?: Registry } = {}): Promise<{ stop(): Promise<void> }> {
+export async function start(config: Config, runtime: { logger?: Logger; metrics?: Registry; adapters?: { store?: Store; eventLog?: EventLog; presence?: Presence } } = {}): Promise<{ stop(): Promise<void> }> {
   const logger = runtime.logger ?? createLogger("fanout", config.logLevel);
   const metrics = runtime.metrics ?? createMetricsRegistry("fanout");
-  const [store, eventLog, presence] = await Promise.all([createStore(config, logger), createEventLog(config, logger), createPresence(config, logger)]);
+  // adapters: given ones replace the configured ones (tests inject unhealthy adapters).
+  const [store, eventLog, presence] = await Promise.all([
+    runtime.adapters?.store ?? createStore(config, logger),
+    runtime.adapters?.eventLog ?? createEventLog(config, logger),
+    runtime.adapters?.presence ?? createPresence(config, logger),
+  ]);
   const fanout = await startFanout(config, { store, eventLog, presence, rpc: new GrpcRpcHost(config.host, config.serviceSecret), logger, metrics });
   const ops = await startOpsServer({
     host: config.host,
     port: config.fanout.httpPort,
     metrics,
-    ready: async () => {
-      await Promise.all([store.ping(), presence.ping()]);
+    ready: async () => ({
       // A consumer that stopped for good consumes nothing: let the orchestrator restart us.
-      return { ready: fanout.subscription.healthy(), details: { consuming: fanout.subscription.healthy(), assignment: fanout.subscription.assignment(), gateways: fanout.dispatcher.breakerStates() } };
-    },
+      ...(await probeAll({ consumer: () => fanout.subscription.healthy(), presence: () => presence.ping(), store: () => store.ping() })),
+      details: { assignment: fanout.subscription.assignment(), gateways: fanout.dispatcher.breakerStates() },
+    }),
   });
   return {
     async stop() {

@@ -71,6 +71,10 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
       return lists.every((l) => l.length > 0) && all.length === partitions && new Set(all).size === partitions;
     };
 
+    it("ping resolves while the log is reachable", async () => {
+      await expect(log().ping()).resolves.toBeUndefined();
+    });
+
     it(
       "delivers each key's records in publish order, within and across publish calls",
       async () => {

@@ -58,6 +58,8 @@ export class EmbeddedEventLog implements EventLog {
     };
   }
 
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {
     for (const g of this.groups.values()) g.close();
     this.groups.clear();

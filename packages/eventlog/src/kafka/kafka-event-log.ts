@@ -100,6 +100,11 @@ class KafkaEventLog implements EventLog {
     return tracked;
   }
 
+  async ping(): Promise<void> {
+    // A metadata request: answered by any live broker.
+    await (await this.getAdmin()).listTopics();
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     const clients = [this.producer, this.admin];

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { renderMetrics, type Registry } from "@chat/observability";
+import { healthBody, readyBody } from "@chat/wiring";
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_PROTO } from "../protocol/frame-codec";
 
 export interface GatewayHttp {
@@ -42,10 +43,10 @@ export async function startGatewayHttp(opts: {
 
   const server: Server = createServer(async (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
-    if (path === "/health") return json(res, 200, { status: "ok" });
+    if (path === "/health") return json(res, 200, healthBody());
     if (path === "/ready") {
       const r = await opts.readiness();
-      return json(res, r.ready ? 200 : 503, { status: r.ready ? "ready" : "not_ready", checks: r.checks });
+      return json(res, r.ready ? 200 : 503, readyBody(r.ready, r.checks));
     }
     if (path === "/metrics") {
       const m = await renderMetrics(opts.metrics);
