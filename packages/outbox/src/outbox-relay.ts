@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { EventLog } from "@chat/eventlog";
-import type { Logger } from "@chat/observability";
+import { DependencyHealth, type Logger } from "@chat/observability";
 import { OUTBOX_SHARDS, outboxShardOf, type OutboxEntry, type Store } from "@chat/store";
 import { publishPlan } from "./publish-order";
 
@@ -36,6 +36,9 @@ export class OutboxRelay {
   // publishes them after the older ones: publishing them now would overtake those. A key is
   // back to normal once every entry it left behind is known to be gone.
   private readonly behind = new Map<string, Map<string, number>>();
+  // An outage is logged once when it starts and once when it ends, not per entry or per round.
+  private readonly eventLogHealth: DependencyHealth;
+  private readonly storeHealth: DependencyHealth;
 
   constructor(
     private readonly store: Store,
@@ -47,6 +50,8 @@ export class OutboxRelay {
     this.batch = opts.batch ?? 500;
     this.leaseTtlMs = opts.leaseTtlMs ?? Math.max(10 * opts.intervalMs, 5000);
     this.owner = opts.owner ?? randomUUID();
+    this.eventLogHealth = new DependencyHealth("event log (outbox publication)", logger);
+    this.storeHealth = new DependencyHealth("store (outbox drain)", logger);
   }
 
   async publishNow(entry: OutboxEntry): Promise<void> {
@@ -57,11 +62,22 @@ export class OutboxRelay {
     }
     try {
       await this.eventLog.publish(entry.topic, [toRecord(entry)]);
-      await this.store.deleteOutbox([entry]);
     } catch (err) {
       this.behind.set(entry.key, new Map([[entry.id, Date.now()]]));
       // Stored is what counts for the sender; the drain retries the publication.
-      this.logger.warn({ err, outboxId: entry.id }, "publish failed; left in outbox");
+      this.eventLogHealth.failed(err);
+      this.logger.debug({ err, outboxId: entry.id }, "publish failed; left in outbox");
+      return;
+    }
+    this.eventLogHealth.ok();
+    try {
+      await this.store.deleteOutbox([entry]);
+    } catch (err) {
+      // Still listed: the drain publishes it again (at-least-once), and the chat's later entries
+      // wait behind it so they cannot overtake that republication.
+      this.behind.set(entry.key, new Map([[entry.id, Date.now()]]));
+      this.storeHealth.failed(err);
+      this.logger.debug({ err, outboxId: entry.id }, "outbox delete failed; left to the drain");
     }
   }
 
@@ -99,8 +115,11 @@ export class OutboxRelay {
     for (let shard = 0; shard < OUTBOX_SHARDS; shard++) {
       try {
         published += await this.drainShard(shard);
+        this.storeHealth.ok();
       } catch (err) {
-        this.logger.warn({ err, shard }, "outbox drain failed; will retry");
+        if (err instanceof PublishFailed) this.eventLogHealth.failed(err.cause);
+        else this.storeHealth.failed(err);
+        this.logger.debug({ err, shard }, "outbox drain failed; will retry");
       }
     }
     if (published > 0) this.logger.info({ published }, "outbox drained");
@@ -123,7 +142,14 @@ export class OutboxRelay {
       const cutoff = startedAt - this.graceMs;
       const listed = await this.store.listOutboxShard(shard, this.batch);
       const due = duePrefix(listed, cutoff);
-      for (const { topic, entries } of publishPlan(due)) await this.eventLog.publish(topic, entries.map(toRecord));
+      for (const { topic, entries } of publishPlan(due)) {
+        try {
+          await this.eventLog.publish(topic, entries.map(toRecord));
+        } catch (err) {
+          throw new PublishFailed(err);
+        }
+        this.eventLogHealth.ok();
+      }
       if (due.length > 0) await this.store.deleteOutbox(due);
       this.forgetPublished(due);
       this.forgetAbsent(shard, listed, startedAt);
@@ -180,4 +206,11 @@ function duePrefix(listed: OutboxEntry[], cutoff: number): OutboxEntry[] {
 
 function toRecord(e: OutboxEntry) {
   return { key: e.key, value: e.payload, headers: { ...e.headers, "x-outbox-id": e.id } };
+}
+
+// Tells a failed publication (the event log) from a failed store call in the same drain round.
+class PublishFailed extends Error {
+  constructor(cause: unknown) {
+    super("publishing outbox entries failed", { cause });
+  }
 }

@@ -1,4 +1,4 @@
-import { DependencyHealth } from "../src/health/dependency-health";
+import { DependencyHealth } from "@chat/observability";
 import { singleFlight } from "../src/health/single-flight";
 import { IpAdmission } from "../src/limits/ip-admission";
 import { ConnectionOperationLimiter, UserOperationLimiter, type OperationLimits } from "../src/limits/operation-limits";

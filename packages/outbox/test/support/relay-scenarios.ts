@@ -165,6 +165,28 @@ export function describeRelayScenarios(name: string, target: () => Promise<Relay
       await r.releaseLeases();
     }, 180_000);
 
+    it("an event-log outage is logged at warn once when it starts and once when it ends, not per entry or round", async () => {
+      const name = topic();
+      await t.eventLog.ensureTopics([{ name, partitions: 4 }]);
+      const entries = backlog(name, 5, 4);
+      await writeOutbox(t.store, entries);
+      const log = switchableEventLog(t.eventLog);
+      const warnings: string[] = [];
+      const capture = { write: (line: string) => void (JSON.parse(line).level === 40 && warnings.push(JSON.parse(line).msg as string)) };
+      const r = new OutboxRelay(t.store, log.port, createLogger("relay-test", "warn", capture), { intervalMs: 1000, graceMs: 0, owner: "relay-warn" });
+      log.down = true;
+      for (const e of entries.slice(0, 5)) await r.publishNow(e);
+      await r.drain();
+      await r.drain();
+      expect(warnings).toEqual(["event log (outbox publication) is failing"]);
+      log.down = false;
+      await r.drain();
+      await r.drain();
+      expect(warnings).toEqual(["event log (outbox publication) is failing", "event log (outbox publication) is reachable again"]);
+      expect((await t.store.listOutbox(100_000)).filter((e) => e.topic === name)).toEqual([]);
+      await r.releaseLeases();
+    });
+
     it("two relays draining at once publish each entry once: one drainer per shard", async () => {
       const name = topic();
       await t.eventLog.ensureTopics([{ name, partitions: 4 }]);
