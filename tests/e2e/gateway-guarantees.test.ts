@@ -102,3 +102,18 @@ test("presence: online once for a user's first device, offline only after the la
   await barrier.close();
   await watcher.close();
 });
+
+test("presence snapshot: after hello a connection is told which of its contacts are online now, and no one else", async () => {
+  await h.createGroup("snap-a", ["snap-online", "snap-offline"]);
+  await h.createGroup("snap-stranger", ["snap-stranger-friend"]);
+  const online = await h.connect("snap-online");
+  const stranger = await h.connect("snap-stranger");
+  const a = await h.connect("snap-a");
+  await a.waitFor((f) => f.presence?.userId === "snap-online");
+  // The snapshot's frames are written together: with the first one here, all of them are.
+  const told = a.frames.filter((f) => f.presence).map((f) => f.presence);
+  expect(told).toEqual([{ userId: "snap-online", status: "PRESENCE_STATUS_ONLINE" }]);
+  await a.close();
+  await online.close();
+  await stranger.close();
+});

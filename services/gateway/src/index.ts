@@ -68,6 +68,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     store: deps.store,
     ingest,
     router,
+    presence: deps.presence,
     limits: {
       maxBodyBytes: limits.maxBodyBytes,
       maxIdLength: DEFAULT_LIMITS.maxIdLength,

@@ -114,6 +114,7 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
     log.debug({ userId: identity.userId }, "authenticated");
     for (const f of held.splice(0)) void dispatch(c, f);
     if (cameOnline) void deps.announcer.enqueue(identity.userId, true);
+    void deps.handlers.presenceSnapshot(c).catch((err: unknown) => log.debug({ err }, "presence snapshot failed"));
     // The connection ends when its token does; the client reconnects with a fresh one.
     const untilExpiry = identity.expiresAtMs - Date.now();
     if (untilExpiry < 2 ** 31 - 1) {

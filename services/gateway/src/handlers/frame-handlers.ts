@@ -2,6 +2,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { ChatError, validateId, validateSend, type ReceiptKind } from "@chat/domain";
 import { PresenceStatus, type ClientFrame, type ServerFrame } from "@chat/proto";
 import { inSpan, SpanKind } from "@chat/observability";
+import type { Presence } from "@chat/presence";
 import type { FrameRouter } from "@chat/routing";
 import type { Store } from "@chat/store";
 import type { ClientConnection } from "../connection/client-connection";
@@ -13,6 +14,7 @@ export interface HandlerDeps {
   store: Store;
   ingest: IngestClient;
   router: FrameRouter;
+  presence: Pick<Presence, "connectionsOf">;
   limits: { maxBodyBytes: number; maxIdLength: number; syncDefaultLimit: number; syncMaxLimit: number; typingRelayIntervalMs: number };
 }
 
@@ -35,6 +37,13 @@ export function createFrameHandlers(deps: HandlerDeps) {
     validateId("chat_id", chatId, limits.maxIdLength);
     // Not a member and no such chat look the same: existence does not leak.
     if (!(await store.getMember(chatId, userId))) throw new ChatError("not_found", `chat ${chatId} not found`);
+  }
+
+  async function contactsOf(userId: string): Promise<string[]> {
+    const { items } = await store.listMembershipsOfUser(userId, { limit: 100 });
+    const contacts = new Set<string>();
+    for (const m of items) for (const u of await otherMembers(m.chatId, userId)) contacts.add(u);
+    return [...contacts];
   }
 
   async function otherMembers(chatId: string, userId: string): Promise<string[]> {
@@ -98,12 +107,22 @@ export function createFrameHandlers(deps: HandlerDeps) {
 
     // Tells the members of the user's chats that the user came online or went offline.
     async announcePresence(userId: string, online: boolean): Promise<void> {
-      const { items } = await store.listMembershipsOfUser(userId, { limit: 100 });
-      const contacts = new Set<string>();
-      for (const m of items) for (const u of await otherMembers(m.chatId, userId)) contacts.add(u);
-      if (contacts.size === 0) return;
+      const contacts = await contactsOf(userId);
+      if (contacts.length === 0) return;
       const frame = serverFrame({ case: "presence", value: { userId, status: online ? PresenceStatus.ONLINE : PresenceStatus.OFFLINE } });
-      await deps.router.route([{ userIds: [...contacts], frame }]);
+      await deps.router.route([{ userIds: contacts, frame }]);
+    },
+
+    // A new connection learns who of its contacts is online now (one `presence` frame each);
+    // later changes arrive as announcements. Without it a client shows everyone offline until
+    // they reconnect. The same contacts as announcePresence: members of the user's first 100 chats.
+    async presenceSnapshot(conn: ClientConnection): Promise<void> {
+      const contacts = await contactsOf(conn.userId);
+      if (contacts.length === 0) return;
+      const online = await deps.presence.connectionsOf(contacts);
+      for (const userId of contacts) {
+        if (online.has(userId)) conn.reply(serverFrame({ case: "presence", value: { userId, status: PresenceStatus.ONLINE } }));
+      }
     },
 
     stop(): void {
