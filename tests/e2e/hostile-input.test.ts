@@ -311,3 +311,32 @@ describe("401 bodies say nothing about why a token was refused (issue 10 item 10
     for (const b of bodies) expect(b).toEqual({ status: 401, body: { code: "unauthenticated", message: "access token is not valid", details: {} } });
   });
 });
+
+describe("the gRPC port speaks gRPC only (issue 10 item 10)", () => {
+  // The Connect protocol is served, with its input checks, on the REST port. On the gRPC port it
+  // would skip them (binary garbage answered 500, unknown JSON fields ignored), so it is refused.
+  const post = (contentType: string, body: Buffer) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const session = h2connect(`http://127.0.0.1:${h.app.chatmgmt.grpcPort}`);
+      session.on("error", reject);
+      const req = session.request({ ":method": "POST", ":path": "/messaging.v1.ChatMgmtService/ListMyChats", "content-type": contentType });
+      let status = 0;
+      const chunks: Buffer[] = [];
+      req.on("response", (headers) => (status = Number(headers[":status"])));
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        session.close();
+        resolve({ status, body: Buffer.concat(chunks).toString() });
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+
+  test.each([
+    ["application/proto", Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12])],
+    ["application/json", Buffer.from('{"pageSize":1,"unknownField":true}')],
+  ])("Connect %s on the gRPC port is refused as an unsupported protocol, not processed", async (type, body) => {
+    const res = await post(type, body);
+    expect(res.status).toBe(415);
+  });
+});

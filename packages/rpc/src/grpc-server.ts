@@ -16,7 +16,9 @@ const CLOSE_GRACE_MS = 5000;
 // gRPC's own default receive limit. Internal messages (a Deliver batch) stay far below it.
 const DEFAULT_READ_MAX_BYTES = 4 * 1024 * 1024;
 
-// Plaintext HTTP/2 serving gRPC, gRPC-Web and Connect from the same routes.
+// Plaintext HTTP/2 serving gRPC only. The Connect protocol is served on chatmgmt's HTTP/1.1 port,
+// behind checks Connect itself does not make (connect-http-handler.ts); here it would skip them,
+// so a Connect or gRPC-Web request is answered 415.
 export async function startGrpcServer(opts: {
   host: string;
   port: number;
@@ -27,6 +29,9 @@ export async function startGrpcServer(opts: {
   readMaxBytes?: number;
 }): Promise<RunningGrpcServer> {
   const handler = connectNodeAdapter({
+    grpc: true,
+    grpcWeb: false,
+    connect: false,
     routes: opts.routes,
     interceptors: opts.interceptors,
     readMaxBytes: opts.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
