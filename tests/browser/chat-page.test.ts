@@ -107,6 +107,8 @@ test("alice and bob log in, chat both ways with typing and read receipts, and th
   await alice.getByTestId("composer").fill("sent while the server was down");
   await alice.getByTestId("composer").press("Enter");
   await message(alice, "sent while the server was down").getByTestId("msg-status").filter({ hasText: "sending" }).waitFor(WAIT);
+  // The unsent message sits in the SDK's IndexedDB outbox of the real browser.
+  expect(await pendingInOutbox(alice, "alice")).toEqual(["sent while the server was down"]);
   await alice.screenshot({ path: join(SHOTS, "alice-reconnecting.png") });
 
   // Same ports, same data: the pages reconnect on their own and catch up. (The old process has
@@ -122,6 +124,8 @@ test("alice and bob log in, chat both ways with typing and read receipts, and th
   await expect(alice.getByTestId("reconnecting").isHidden()).resolves.toBe(true);
   await message(bob, "sent while the server was down").waitFor(WAIT);
   await message(alice, "sent while the server was down").getByTestId("msg-status").filter({ hasText: "read by bob" }).waitFor(WAIT);
+  // Acknowledged: gone from the outbox.
+  expect(await pendingInOutbox(alice, "alice")).toEqual([]);
   await bob.getByTestId("composer").fill("back again");
   await bob.getByTestId("composer").press("Enter");
   await message(alice, "back again").waitFor(WAIT);
@@ -202,3 +206,22 @@ test("a login that can no longer be refreshed sends the page back to the login s
   await page.locator("#submit").click();
   await page.locator('[data-testid="conn-state"].open').waitFor(WAIT);
 }, 120_000);
+
+// Bodies of the entries in the page's IndexedDB outbox (@chat/client's IndexedDbOutboxStorage).
+function pendingInOutbox(page: Page, user: string): Promise<string[]> {
+  return page.evaluate(
+    (db) =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open(db);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const conn = open.result;
+          if (!conn.objectStoreNames.contains("outbox")) return resolve([]);
+          const all = conn.transaction("outbox", "readonly").objectStore("outbox").getAll();
+          all.onerror = () => reject(all.error);
+          all.onsuccess = () => resolve((all.result as Array<{ entry: { body: string } }>).map((r) => r.entry.body));
+        };
+      }),
+    `chat-outbox-${user}`,
+  );
+}

@@ -1,5 +1,5 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { ChatClient } from "@chat/client";
+import { ChatClient, IndexedDbOutboxStorage } from "@chat/client";
 import { ChatKind, MembershipChange, PresenceStatus, type Chat, type Message } from "@chat/proto";
 import type { BackendEvents, ChatBackend, ChatMessage, ChatSummary } from "./backend";
 import { SessionExpired } from "./auth/auth";
@@ -24,6 +24,8 @@ export function createSdkBackend(cfg: WebConfig, user: string, accessToken: (for
     url: cfg.wsUrl,
     apiUrl,
     token: ({ reason }) => accessToken(reason === "expired"),
+    // Unsent messages survive a reload of the page (per user: people may share a browser).
+    outbox: typeof indexedDB === "undefined" ? undefined : new IndexedDbOutboxStorage(`chat-outbox-${user}`),
     // A chat joined later is followed from its last seq when the membership push makes the page
     // reload its list; its older messages load on scroll, not all at once.
     untrackedChats: "ignore",
