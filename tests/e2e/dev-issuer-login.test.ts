@@ -1,7 +1,7 @@
 import { decodeJwt } from "jose";
 import * as oidc from "openid-client";
 import { startDevIssuer, type DevIssuer } from "@chat/identity/dev-issuer";
-import { browseLogin, loginWithPkce } from "./support/pkce-login";
+import { browseLogin, loginWithPkce, startPkce } from "./support/pkce-login";
 
 // The development issuer's login page, driven over real HTTP as a browser would.
 let issuer: DevIssuer;
@@ -12,20 +12,8 @@ afterAll(async () => {
   await issuer.close();
 });
 
-async function authorize(clientId: string, redirectUri: string, extra: Record<string, string> = {}) {
-  const config = await oidc.discovery(new URL(issuer.issuer), clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: redirectUri,
-    scope: "openid profile",
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: "S256",
-    state,
-    resource: "urn:chat:api",
-    ...extra,
-  });
-  return { config, verifier, state, url };
+function authorize(clientId: string, redirectUri: string, extra: Record<string, string> = {}) {
+  return startPkce(issuer.issuer, clientId, redirectUri, extra);
 }
 
 // Starts an authorization and returns the login page's URL and cookies (the browser's state).

@@ -1,15 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 
 export { freePort } from "../../support/free-port";
+export { until as waitUntil } from "../../support/until";
 
-export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 export interface Running {
   child: ChildProcess;

@@ -42,19 +42,27 @@ export async function browseLogin(authUrl: string, user: string, isRedirectUri: 
   throw new Error("login flow did not reach the redirect URI");
 }
 
-// Authorization Code + PKCE with openid-client as the client, browseLogin as the browser.
-export async function loginWithPkce(issuer: string, user: string, redirectUri = "http://127.0.0.1:8765/callback", clientId = "chat-cli"): Promise<oidc.TokenEndpointResponse> {
+// The client's half of starting Authorization Code + PKCE: discovery, verifier, state and the
+// authorization URL a browser is sent to.
+export async function startPkce(issuer: string, clientId: string, redirectUri: string, extra: Record<string, string> = {}) {
   const config = await oidc.discovery(new URL(issuer), clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
-  const authUrl = oidc.buildAuthorizationUrl(config, {
+  const url = oidc.buildAuthorizationUrl(config, {
     redirect_uri: redirectUri,
     scope: "openid profile",
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
     code_challenge_method: "S256",
     state,
     resource: "urn:chat:api",
+    ...extra,
   });
-  const back = await browseLogin(authUrl.href, user, (u) => u.href.startsWith(redirectUri));
+  return { config, verifier, state, url };
+}
+
+// Authorization Code + PKCE with openid-client as the client, browseLogin as the browser.
+export async function loginWithPkce(issuer: string, user: string, redirectUri = "http://127.0.0.1:8765/callback", clientId = "chat-cli"): Promise<oidc.TokenEndpointResponse> {
+  const { config, verifier, state, url } = await startPkce(issuer, clientId, redirectUri);
+  const back = await browseLogin(url.href, user, (u) => u.href.startsWith(redirectUri));
   return oidc.authorizationCodeGrant(config, back, { pkceCodeVerifier: verifier, expectedState: state });
 }

@@ -8,6 +8,8 @@ import { requiredEnv } from "./required-env";
 const ROOT = resolve(import.meta.dirname, "../../..");
 
 export { freePort } from "../../support/free-port";
+import { until as waitUntil } from "../../support/until";
+export { waitUntil };
 
 export interface ServiceProcess {
   name: string;
@@ -97,11 +99,3 @@ export class Cluster {
   }
 }
 
-export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
