@@ -27,3 +27,10 @@ test("a gateway bound to 0.0.0.0 without an advertised address exits 2 naming th
   expect(code).toBe(2);
   expect(stderr).toContain("CHAT_GATEWAY_ADVERTISED_ADDRESS: required");
 });
+
+test("a limit with an invalid value stops the service at startup (exit 2) naming the variable", async () => {
+  const { code, stderr } = await run("gateway", { CHAT_LOG_LEVEL: "silent", CHAT_SERVICE_SECRET: "x".repeat(32), CHAT_INGEST_BREAKER_FAILURES: "0", CHAT_SYNC_PAGE_DEFAULT: "500" });
+  expect(code).toBe(2);
+  expect(stderr).toContain("CHAT_INGEST_BREAKER_FAILURES");
+  expect(stderr).toContain("CHAT_SYNC_PAGE_DEFAULT: must not exceed CHAT_SYNC_PAGE_MAX");
+});

@@ -90,6 +90,12 @@ export const envSchema = z
     CHAT_FANOUT_BREAKER_FAILURES: positiveInt.default(3),
     CHAT_FANOUT_BREAKER_COOLDOWN_MS: positiveInt.default(5000),
     CHAT_FANOUT_GATEWAY_QUEUE_MAX: positiveInt.default(10_000),
+    // Deliveries sent to one gateway in one Deliver call.
+    CHAT_FANOUT_DELIVER_BATCH: positiveInt.default(128),
+    // A batch that fails this many times in a row (a poison event at once) goes to dead_letters;
+    // attempt n waits n × backoff before it runs.
+    CHAT_FANOUT_DEAD_LETTER_ATTEMPTS: positiveInt.default(3),
+    CHAT_FANOUT_RETRY_BACKOFF_MS: positiveInt.default(100),
 
     CHAT_MAX_BODY_BYTES: positiveInt.default(64 * 1024),
     CHAT_MAX_FRAME_BYTES: positiveInt.default(128 * 1024),
@@ -130,6 +136,23 @@ export const envSchema = z
     CHAT_MAX_UNAUTHENTICATED_PER_IP: positiveInt.default(100),
     CHAT_WS_CONNECT_RATE_PER_IP: rate.default({ perSecond: 50, burst: 200 }),
     CHAT_INGEST_DEADLINE_MS: positiveInt.default(5000),
+    // Gateway → ingest circuit breaker (ADR-009): consecutive infrastructure failures that open
+    // it, and how long it fails sends fast before one probe goes through.
+    CHAT_INGEST_BREAKER_FAILURES: positiveInt.default(5),
+    CHAT_INGEST_BREAKER_COOLDOWN_MS: positiveInt.default(2000),
+    // Frames a client may pipeline after `auth` while its token is verified; one more closes it.
+    CHAT_MAX_FRAMES_BEFORE_HELLO: positiveInt.default(32),
+    // Heartbeat intervals without a pong after which a connection is closed.
+    CHAT_MISSED_HEARTBEATS: positiveInt.default(2),
+    // Messages per page of a `sync` frame and of REST/gRPC history: when the client asks for
+    // none, and the most it may ask for (advertised in `hello`).
+    CHAT_SYNC_PAGE_DEFAULT: positiveInt.default(50),
+    CHAT_SYNC_PAGE_MAX: positiveInt.default(100),
+    // Chats per page of "list my chats" (chat API).
+    CHAT_CHATS_PAGE_DEFAULT: positiveInt.default(50),
+    CHAT_CHATS_PAGE_MAX: positiveInt.default(100),
+    // A user's chats (at most) whose members are told when the user comes online or goes offline.
+    CHAT_PRESENCE_ANNOUNCE_MAX_CHATS: positiveInt.default(100),
     CHAT_HEARTBEAT_INTERVAL_MS: positiveInt.default(30_000),
     CHAT_AUTH_TIMEOUT_MS: positiveInt.default(5000),
     CHAT_DRAIN_TIMEOUT_MS: positiveInt.default(30_000),
@@ -145,6 +168,8 @@ export const envSchema = z
   .refine((e) => e.CHAT_KAFKA_HEARTBEAT_INTERVAL_MS < e.CHAT_KAFKA_SESSION_TIMEOUT_MS, {
     message: "must be lower than CHAT_KAFKA_SESSION_TIMEOUT_MS (a third of it at most is advisable)",
     path: ["CHAT_KAFKA_HEARTBEAT_INTERVAL_MS"],
-  });
+  })
+  .refine((e) => e.CHAT_SYNC_PAGE_DEFAULT <= e.CHAT_SYNC_PAGE_MAX, { message: "must not exceed CHAT_SYNC_PAGE_MAX", path: ["CHAT_SYNC_PAGE_DEFAULT"] })
+  .refine((e) => e.CHAT_CHATS_PAGE_DEFAULT <= e.CHAT_CHATS_PAGE_MAX, { message: "must not exceed CHAT_CHATS_PAGE_MAX", path: ["CHAT_CHATS_PAGE_DEFAULT"] });
 
 export type Env = z.infer<typeof envSchema>;

@@ -33,7 +33,17 @@ export interface Config {
   gateway: { port: number; grpcPort: number; id?: string; advertisedAddress?: string };
   ingest: { grpcPort: number; address: string; httpPort: number };
   chatmgmt: { port: number; grpcPort: number };
-  fanout: { httpPort: number; groupId: string; deliverTimeoutMs: number; breakerFailures: number; breakerCooldownMs: number; gatewayQueueMax: number };
+  fanout: {
+    httpPort: number;
+    groupId: string;
+    deliverTimeoutMs: number;
+    breakerFailures: number;
+    breakerCooldownMs: number;
+    gatewayQueueMax: number;
+    deliverBatch: number;
+    deadLetterAttempts: number;
+    retryBackoffMs: number;
+  };
   limits: {
     maxBodyBytes: number;
     maxFrameBytes: number;
@@ -55,6 +65,14 @@ export interface Config {
     maxUnauthenticatedPerIp: number;
     wsConnectRatePerIp: RateLimit;
     ingestDeadlineMs: number;
+    ingestBreaker: { failureThreshold: number; openMs: number };
+    maxFramesBeforeHello: number;
+    missedHeartbeats: number;
+    syncPageDefault: number;
+    syncPageMax: number;
+    chatsPageDefault: number;
+    chatsPageMax: number;
+    presenceAnnounceMaxChats: number;
     heartbeatIntervalMs: number;
     authTimeoutMs: number;
     drainTimeoutMs: number;
@@ -108,6 +126,9 @@ export function toConfig(e: Env, serviceSecret: string): Config {
       breakerFailures: e.CHAT_FANOUT_BREAKER_FAILURES,
       breakerCooldownMs: e.CHAT_FANOUT_BREAKER_COOLDOWN_MS,
       gatewayQueueMax: e.CHAT_FANOUT_GATEWAY_QUEUE_MAX,
+      deliverBatch: e.CHAT_FANOUT_DELIVER_BATCH,
+      deadLetterAttempts: e.CHAT_FANOUT_DEAD_LETTER_ATTEMPTS,
+      retryBackoffMs: e.CHAT_FANOUT_RETRY_BACKOFF_MS,
     },
     limits: {
       maxBodyBytes: e.CHAT_MAX_BODY_BYTES,
@@ -134,6 +155,14 @@ export function toConfig(e: Env, serviceSecret: string): Config {
       maxUnauthenticatedPerIp: e.CHAT_MAX_UNAUTHENTICATED_PER_IP,
       wsConnectRatePerIp: e.CHAT_WS_CONNECT_RATE_PER_IP,
       ingestDeadlineMs: e.CHAT_INGEST_DEADLINE_MS,
+      ingestBreaker: { failureThreshold: e.CHAT_INGEST_BREAKER_FAILURES, openMs: e.CHAT_INGEST_BREAKER_COOLDOWN_MS },
+      maxFramesBeforeHello: e.CHAT_MAX_FRAMES_BEFORE_HELLO,
+      missedHeartbeats: e.CHAT_MISSED_HEARTBEATS,
+      syncPageDefault: e.CHAT_SYNC_PAGE_DEFAULT,
+      syncPageMax: e.CHAT_SYNC_PAGE_MAX,
+      chatsPageDefault: e.CHAT_CHATS_PAGE_DEFAULT,
+      chatsPageMax: e.CHAT_CHATS_PAGE_MAX,
+      presenceAnnounceMaxChats: e.CHAT_PRESENCE_ANNOUNCE_MAX_CHATS,
       heartbeatIntervalMs: e.CHAT_HEARTBEAT_INTERVAL_MS,
       authTimeoutMs: e.CHAT_AUTH_TIMEOUT_MS,
       drainTimeoutMs: e.CHAT_DRAIN_TIMEOUT_MS,

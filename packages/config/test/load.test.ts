@@ -36,7 +36,17 @@ describe("loadConfig", () => {
     expect(c.gateway).toEqual({ port: 8080, grpcPort: 9081, id: undefined, advertisedAddress: undefined });
     expect(c.ingest).toEqual({ grpcPort: 9082, address: "http://127.0.0.1:9082", httpPort: 9085 });
     expect(c.chatmgmt).toEqual({ port: 8081, grpcPort: 9083 });
-    expect(c.fanout).toEqual({ httpPort: 9084, groupId: "fanout", deliverTimeoutMs: 2000, breakerFailures: 3, breakerCooldownMs: 5000, gatewayQueueMax: 10_000 });
+    expect(c.fanout).toEqual({
+      httpPort: 9084,
+      groupId: "fanout",
+      deliverTimeoutMs: 2000,
+      breakerFailures: 3,
+      breakerCooldownMs: 5000,
+      gatewayQueueMax: 10_000,
+      deliverBatch: 128,
+      deadLetterAttempts: 3,
+      retryBackoffMs: 100,
+    });
     // The ADR-009 normative defaults (other limits may exist besides these).
     expect(c.limits).toMatchObject({
       maxBodyBytes: 65536,
@@ -51,7 +61,62 @@ describe("loadConfig", () => {
       presenceTtlMs: 90000,
       idempotencyTtlMs: 86400000,
       outboxIntervalMs: 1000,
+      // The constants these replaced (issue 9 point 1): defaults unchanged.
+      ingestBreaker: { failureThreshold: 5, openMs: 2000 },
+      maxFramesBeforeHello: 32,
+      missedHeartbeats: 2,
+      syncPageDefault: 50,
+      syncPageMax: 100,
+      chatsPageDefault: 50,
+      chatsPageMax: 100,
+      presenceAnnounceMaxChats: 100,
     });
+  });
+
+  it("takes the former limit constants and refuses zero, negative, fractional and non-numeric values", () => {
+    const c = loadConfig({
+      CHAT_INGEST_BREAKER_FAILURES: "7",
+      CHAT_INGEST_BREAKER_COOLDOWN_MS: "900",
+      CHAT_MAX_FRAMES_BEFORE_HELLO: "4",
+      CHAT_MISSED_HEARTBEATS: "3",
+      CHAT_SYNC_PAGE_DEFAULT: "10",
+      CHAT_SYNC_PAGE_MAX: "20",
+      CHAT_CHATS_PAGE_DEFAULT: "5",
+      CHAT_CHATS_PAGE_MAX: "6",
+      CHAT_PRESENCE_ANNOUNCE_MAX_CHATS: "8",
+      CHAT_FANOUT_DELIVER_BATCH: "16",
+      CHAT_FANOUT_DEAD_LETTER_ATTEMPTS: "5",
+      CHAT_FANOUT_RETRY_BACKOFF_MS: "250",
+    });
+    expect(c.limits).toMatchObject({
+      ingestBreaker: { failureThreshold: 7, openMs: 900 },
+      maxFramesBeforeHello: 4,
+      missedHeartbeats: 3,
+      syncPageDefault: 10,
+      syncPageMax: 20,
+      chatsPageDefault: 5,
+      chatsPageMax: 6,
+      presenceAnnounceMaxChats: 8,
+    });
+    expect(c.fanout).toMatchObject({ deliverBatch: 16, deadLetterAttempts: 5, retryBackoffMs: 250 });
+    const names = [
+      "CHAT_INGEST_BREAKER_FAILURES",
+      "CHAT_INGEST_BREAKER_COOLDOWN_MS",
+      "CHAT_MAX_FRAMES_BEFORE_HELLO",
+      "CHAT_MISSED_HEARTBEATS",
+      "CHAT_SYNC_PAGE_MAX",
+      "CHAT_CHATS_PAGE_MAX",
+      "CHAT_PRESENCE_ANNOUNCE_MAX_CHATS",
+      "CHAT_FANOUT_DELIVER_BATCH",
+      "CHAT_FANOUT_DEAD_LETTER_ATTEMPTS",
+      "CHAT_FANOUT_RETRY_BACKOFF_MS",
+    ];
+    for (const name of names) for (const bad of ["0", "-3", "1.5", "ten"]) expect(problemsOf(() => loadConfig({ [name]: bad })).join()).toMatch(new RegExp(`${name}: `));
+  });
+
+  it("refuses a default page size above the maximum", () => {
+    expect(problemsOf(() => loadConfig({ CHAT_SYNC_PAGE_MAX: "20" }))).toEqual(["CHAT_SYNC_PAGE_DEFAULT: must not exceed CHAT_SYNC_PAGE_MAX"]);
+    expect(problemsOf(() => loadConfig({ CHAT_CHATS_PAGE_DEFAULT: "101" }))).toEqual(["CHAT_CHATS_PAGE_DEFAULT: must not exceed CHAT_CHATS_PAGE_MAX"]);
   });
 
   it("ignores variables without the CHAT_ prefix and empty CHAT_ values", () => {

@@ -44,8 +44,10 @@ export async function startChatMgmt(config: Config, deps: ChatMgmtDeps): Promise
     deps.store,
     {
       maxIdLength: DEFAULT_LIMITS.maxIdLength,
-      historyDefaultLimit: DEFAULT_LIMITS.syncDefaultLimit,
-      historyMaxLimit: DEFAULT_LIMITS.syncMaxLimit,
+      historyDefaultLimit: config.limits.syncPageDefault,
+      historyMaxLimit: config.limits.syncPageMax,
+      chatsPageDefault: config.limits.chatsPageDefault,
+      chatsPageMax: config.limits.chatsPageMax,
       maxChatsPerUser: config.limits.maxChatsPerUser,
       maxMembersPerChat: config.limits.maxMembersPerChat,
     },

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { ChatService, type ChatLimits } from "../src/chats/chat-service";
 import { PageTokens } from "../src/chats/page-token";
 
-const limits: ChatLimits = { maxIdLength: 128, historyDefaultLimit: 50, historyMaxLimit: 100, maxChatsPerUser: 1000, maxMembersPerChat: 10_000 };
+const limits: ChatLimits = { maxIdLength: 128, historyDefaultLimit: 50, historyMaxLimit: 100, chatsPageDefault: 50, chatsPageMax: 100, maxChatsPerUser: 1000, maxMembersPerChat: 10_000 };
 const pageTokens = new PageTokens("unit-test-service-secret-0123");
 
 let dir: string;
@@ -492,6 +492,15 @@ describe("ChatService quotas (ADR-0021)", () => {
     expect(await store.getMember(chat.chatId, "d")).toBeUndefined();
     // Adding an existing member is still already_exists, not a quota error.
     expect(await codeOf(small.addMember("alice", { chatId: chat.chatId, userId: "c", role: MemberRole.MEMBER }))).toBe("already_exists");
+  });
+
+  it("list-my-chats pages take the configured default and maximum size", async () => {
+    const small = withLimits({ chatsPageDefault: 2, chatsPageMax: 3 });
+    for (let i = 0; i < 4; i++) await small.createChat("alice", { kind: ChatKind.GROUP, title: `p${i}`, memberIds: [] });
+    expect((await small.listMyChats("alice", 0, "")).chats).toHaveLength(2);
+    expect((await small.listMyChats("alice", 3, "")).chats).toHaveLength(3);
+    const e = await small.listMyChats("alice", 4, "").catch((x: ChatError) => x);
+    expect(e).toMatchObject({ code: "invalid_argument", message: "page_size must be 1..3" });
   });
 
   it("chats per user: counts created and joined chats, for the creator and for every member", async () => {

@@ -30,12 +30,12 @@ export interface RunningFanout {
 
 export async function startFanout(config: Config, deps: FanoutDeps): Promise<RunningFanout> {
   await deps.eventLog.ensureTopics(ALL_TOPICS);
-  const { deliverTimeoutMs, breakerFailures, breakerCooldownMs, gatewayQueueMax } = config.fanout;
+  const { deliverTimeoutMs, breakerFailures, breakerCooldownMs, gatewayQueueMax, deliverBatch } = config.fanout;
   const dispatcher = new DeliveryDispatcher(
     deps.presence,
     grpcDeliverCall(deps.presence, deps.rpc.transports, [serviceCredentialClient(config.serviceSecret)], deliverTimeoutMs),
     linkObserver(deps.metrics, deps.logger),
-    { failureThreshold: breakerFailures, cooldownMs: breakerCooldownMs, maxQueued: gatewayQueueMax, maxPerCall: 128 },
+    { failureThreshold: breakerFailures, cooldownMs: breakerCooldownMs, maxQueued: gatewayQueueMax, maxPerCall: deliverBatch },
   );
   const deadLetters = new Counter({ name: "fanout_dead_letters_total", help: "Events diverted to dead_letters", labelNames: ["topic"], registers: [deps.metrics] });
   const handler = createFanoutHandler({ store: deps.store, dispatcher });
@@ -44,8 +44,8 @@ export async function startFanout(config: Config, deps: FanoutDeps): Promise<Run
     groupId: config.fanout.groupId,
     topics: [TOPICS.messagesPersisted.name, TOPICS.membershipsChanged.name, TOPICS.chatsCreated.name],
     handleBatch: withDeadLetters(deps.eventLog, handler, {
-      maxAttempts: 3,
-      backoffMs: 100,
+      maxAttempts: config.fanout.deadLetterAttempts,
+      backoffMs: config.fanout.retryBackoffMs,
       isPoison: (e) => e instanceof PoisonEventError,
       onDeadLetter: (record, err) => {
         deadLetters.inc({ topic: record.topic });

@@ -51,7 +51,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const credential = serviceCredentialClient(config.serviceSecret);
   // Logged when ingest turns unhealthy and when it is healthy again, once each: the red ⇄ yellow
   // probing cycle of a long outage is not news.
-  const ingest = new IngestClient(deps.rpc.transports.forAddress(deps.ingestAddress, [credential]), limits.ingestDeadlineMs, (to, from) => {
+  const ingest = new IngestClient(deps.rpc.transports.forAddress(deps.ingestAddress, [credential]), limits.ingestDeadlineMs, limits.ingestBreaker, (to, from) => {
     if (from === "green") log.warn({ dependency: "ingest", breaker: to }, "ingest is failing: circuit opened, sends fail fast");
     else if (to === "green") log.warn({ dependency: "ingest", breaker: to }, "ingest answers again: circuit closed");
   });
@@ -72,8 +72,9 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     limits: {
       maxBodyBytes: limits.maxBodyBytes,
       maxIdLength: DEFAULT_LIMITS.maxIdLength,
-      syncDefaultLimit: DEFAULT_LIMITS.syncDefaultLimit,
-      syncMaxLimit: DEFAULT_LIMITS.syncMaxLimit,
+      syncDefaultLimit: limits.syncPageDefault,
+      syncMaxLimit: limits.syncPageMax,
+      presenceAnnounceMaxChats: limits.presenceAnnounceMaxChats,
       typingRelayIntervalMs: limits.typingRelayIntervalMs,
     },
   });
@@ -144,7 +145,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
         userOps,
         announcer,
         logger: log,
-        limits: { ...limits, operations, syncMaxLimit: DEFAULT_LIMITS.syncMaxLimit },
+        limits: { ...limits, operations, syncMaxLimit: limits.syncPageMax },
         onFrame: (kind, outcome, code) => metrics.frame(kind, outcome, code),
         onAuthSettled: admission.track(peerIp(req)),
       });
@@ -174,13 +175,13 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       .catch((err) => presenceHealth.failed(err));
   });
 
-  // Heartbeats: protocol pings to every connection (closed after two missed), then the
+  // Heartbeats: protocol pings to every connection (closed after CHAT_MISSED_HEARTBEATS), then the
   // presence refresh.
   const heartbeat = setInterval(() => {
     for (const c of registry.all()) {
       if (!c.alive) {
-        if (++c.missedHeartbeats >= DEFAULT_LIMITS.missedHeartbeatsBeforeClose) {
-          c.close(CLOSE.heartbeatTimeout, "heartbeat_timeout", "no pong for two heartbeat intervals", 0);
+        if (++c.missedHeartbeats >= limits.missedHeartbeats) {
+          c.close(CLOSE.heartbeatTimeout, "heartbeat_timeout", `no pong for ${limits.missedHeartbeats} heartbeat interval(s)`, 0);
           continue;
         }
       } else {

@@ -25,6 +25,8 @@ export interface ChatLimits {
   maxIdLength: number;
   historyDefaultLimit: number;
   historyMaxLimit: number;
+  chatsPageDefault: number;
+  chatsPageMax: number;
   // Quotas (ADR-0021): chats a user is in (created or joined), members of one chat.
   maxChatsPerUser: number;
   maxMembersPerChat: number;
@@ -82,9 +84,10 @@ export class ChatService {
   }
 
   async listMyChats(caller: string, pageSize: number, pageToken: string): Promise<{ chats: Chat[]; nextPageToken: string }> {
-    if (pageSize < 0 || pageSize > 100) throw new ChatError("invalid_argument", "page_size must be 1..100", { details: { field: "page_size" } });
+    const max = this.limits.chatsPageMax;
+    if (pageSize < 0 || pageSize > max) throw new ChatError("invalid_argument", `page_size must be 1..${max}`, { details: { field: "page_size" } });
     const cursor = this.pageTokens.open(caller, pageToken);
-    const page = await this.store.listMembershipsOfUser(caller, { limit: pageSize || 50, cursor });
+    const page = await this.store.listMembershipsOfUser(caller, { limit: pageSize || this.limits.chatsPageDefault, cursor });
     const chats = await this.store.getChats(page.items.map((m) => m.chatId));
     return { chats, nextPageToken: this.pageTokens.issue(caller, page.nextCursor) };
   }

@@ -13,8 +13,6 @@ import { ClientConnection, CLOSE, type ConnectionLimits } from "./client-connect
 import type { ConnectionRegistry } from "./connection-registry";
 import { SessionState } from "./session-state";
 
-const MAX_HELD_FRAMES = 32;
-
 export interface SessionDeps {
   verifier: TokenVerifier;
   registry: ConnectionRegistry<ClientConnection>;
@@ -29,6 +27,7 @@ export interface SessionDeps {
     maxFrameBytes: number;
     syncMaxLimit: number;
     typingRelayIntervalMs: number;
+    maxFramesBeforeHello: number;
   };
   // code: the error code sent back, for outcome "error".
   onFrame(kind: string, outcome: "ok" | "error", code?: string): void;
@@ -178,7 +177,7 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
         // Before authentication only `auth` is accepted: anything else is a protocol violation.
         return fail(new ChatError("unauthenticated", "authenticate first with an auth frame"), CLOSE.unauthenticated);
       case "hold":
-        if (held.length >= MAX_HELD_FRAMES) return fail(new ChatError("unauthenticated", `more than ${MAX_HELD_FRAMES} frames before hello`), CLOSE.unauthenticated);
+        if (held.length >= deps.limits.maxFramesBeforeHello) return fail(new ChatError("unauthenticated", `more than ${deps.limits.maxFramesBeforeHello} frames before hello`), CLOSE.unauthenticated);
         return void held.push(frame);
       case "handle":
         conn!.alive = true;

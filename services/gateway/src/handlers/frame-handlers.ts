@@ -15,7 +15,7 @@ export interface HandlerDeps {
   ingest: IngestClient;
   router: FrameRouter;
   presence: Pick<Presence, "connectionsOf">;
-  limits: { maxBodyBytes: number; maxIdLength: number; syncDefaultLimit: number; syncMaxLimit: number; typingRelayIntervalMs: number };
+  limits: { maxBodyBytes: number; maxIdLength: number; syncDefaultLimit: number; syncMaxLimit: number; typingRelayIntervalMs: number; presenceAnnounceMaxChats: number };
 }
 
 type Kind<K extends NonNullable<ClientFrame["kind"]["case"]>> = Extract<ClientFrame["kind"], { case: K }>["value"];
@@ -40,7 +40,7 @@ export function createFrameHandlers(deps: HandlerDeps) {
   }
 
   async function contactsOf(userId: string): Promise<string[]> {
-    const { items } = await store.listMembershipsOfUser(userId, { limit: 100 });
+    const { items } = await store.listMembershipsOfUser(userId, { limit: limits.presenceAnnounceMaxChats });
     const contacts = new Set<string>();
     for (const m of items) for (const u of await otherMembers(m.chatId, userId)) contacts.add(u);
     return [...contacts];

@@ -3,7 +3,7 @@ import { ChatError } from "@chat/domain";
 import { IngestService, type PersistMessageResponse } from "@chat/proto";
 import { traceHeaders } from "@chat/observability";
 import { ERROR_CODE_TRAILER, fromConnectError } from "@chat/rpc";
-import { CircuitBreaker, type BreakerState } from "./circuit-breaker";
+import { CircuitBreaker, type BreakerOptions, type BreakerState } from "./circuit-breaker";
 
 export interface PersistInput {
   chatId: string;
@@ -27,10 +27,11 @@ export class IngestClient {
   constructor(
     transport: Transport,
     private readonly deadlineMs: number,
+    breaker: BreakerOptions,
     onHealthChange: (to: BreakerState, from: BreakerState) => void = () => undefined,
   ) {
     this.client = createClient(IngestService, transport);
-    this.breaker = new CircuitBreaker({ failureThreshold: 5, openMs: 2000 }, onHealthChange);
+    this.breaker = new CircuitBreaker(breaker, onHealthChange);
   }
 
   async persist(input: PersistInput): Promise<PersistMessageResponse> {
