@@ -73,7 +73,7 @@ describe("configured limits take effect", () => {
       await h.store.commitMessage(m, 24 * 3600_000, []);
     }
     const dora = await connect("dora");
-    expect(dora.frames.find((f) => f.hello).hello.limits.syncMaxLimit).toBe(3);
+    expect(dora.frames.find((f) => f.hello)?.hello.limits.syncMaxLimit).toBe(3);
     const page = await dora.request({ sync: { chatId, afterSeq: "0" } });
     expect(page.syncResult.messages.map((m: { seq: string }) => m.seq)).toEqual(["1", "2"]);
     expect(page.syncResult.hasMore).toBe(true);
