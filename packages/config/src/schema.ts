@@ -44,6 +44,10 @@ export const envSchema = z
     CHAT_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
     CHAT_KAFKA_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(1000),
     CHAT_KAFKA_REBALANCE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(3000),
+    // Producer micro-batching (issue 7): how long a record waits for others to share its
+    // produce request, and the most records per request.
+    CHAT_KAFKA_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
+    CHAT_KAFKA_BATCH_MAX_RECORDS: z.coerce.number().int().min(1).max(100_000).default(1000),
     CHAT_KAFKA_SSL: bool.default(false),
     // PEM file of the CA that signed the brokers' certificates; unset: the system roots.
     CHAT_KAFKA_SSL_CA_FILE: z.string().min(1).optional(),

@@ -26,7 +26,7 @@ export interface Config {
   tracing: { mode: Env["CHAT_TRACING"]; otlpEndpoint?: string; sampleRatio: number };
   serviceSecret: string;
   host: string;
-  eventLog: { kind: "embedded" } | { kind: "kafka"; brokers: string[]; clientId: string; consumer: KafkaConsumerTiming; security: KafkaSecurityConfig };
+  eventLog: { kind: "embedded" } | { kind: "kafka"; brokers: string[]; clientId: string; consumer: KafkaConsumerTiming; producer: { lingerMs: number; maxBatchRecords: number }; security: KafkaSecurityConfig };
   store: { kind: "embedded" | "dynamodb"; dataDir: string; dynamodb: { endpoint?: string; region: string; tablePrefix: string } };
   presence: { kind: "embedded" } | { kind: "redis"; url: string; keyPrefix: string };
   identity: { issuer?: string; audience: string; algorithms: string[]; allowHttp: boolean; devIssuerPort: number };
@@ -100,6 +100,7 @@ export function toConfig(e: Env, serviceSecret: string): Config {
             brokers: e.CHAT_KAFKA_BROKERS,
             clientId: e.CHAT_KAFKA_CLIENT_ID,
             consumer: { sessionTimeoutMs: e.CHAT_KAFKA_SESSION_TIMEOUT_MS, heartbeatIntervalMs: e.CHAT_KAFKA_HEARTBEAT_INTERVAL_MS, rebalanceTimeoutMs: e.CHAT_KAFKA_REBALANCE_TIMEOUT_MS },
+            producer: { lingerMs: e.CHAT_KAFKA_LINGER_MS, maxBatchRecords: e.CHAT_KAFKA_BATCH_MAX_RECORDS },
             security: kafkaSecurity(e),
           }
         : { kind: "embedded" },

@@ -185,7 +185,7 @@ describe("loadConfig", () => {
 
   it("selects kafka with its brokers list and client id", () => {
     const c = loadConfig({ CHAT_EVENTLOG: "kafka", CHAT_KAFKA_BROKERS: "k1:9092, k2:9092,,k3:9092 ", CHAT_KAFKA_CLIENT_ID: "gw" });
-    expect(c.eventLog).toEqual({ kind: "kafka", brokers: ["k1:9092", "k2:9092", "k3:9092"], clientId: "gw", consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 3000 }, security: { ssl: false, sasl: { mechanism: "none" } } });
+    expect(c.eventLog).toEqual({ kind: "kafka", brokers: ["k1:9092", "k2:9092", "k3:9092"], clientId: "gw", consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 3000 }, producer: { lingerMs: 5, maxBatchRecords: 1000 }, security: { ssl: false, sasl: { mechanism: "none" } } });
   });
 
   it("selects kafka with default brokers", () => {
@@ -194,8 +194,17 @@ describe("loadConfig", () => {
       brokers: ["127.0.0.1:9092"],
       clientId: "chat",
       consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 3000 },
+      producer: { lingerMs: 5, maxBatchRecords: 1000 },
       security: { ssl: false, sasl: { mechanism: "none" } },
     });
+  });
+
+  it("takes the producer's linger and batch size and refuses values out of range", () => {
+    expect(loadConfig({ CHAT_EVENTLOG: "kafka", CHAT_KAFKA_LINGER_MS: "0", CHAT_KAFKA_BATCH_MAX_RECORDS: "50" }).eventLog).toMatchObject({ producer: { lingerMs: 0, maxBatchRecords: 50 } });
+    expect(problemsOf(() => loadConfig({ CHAT_KAFKA_LINGER_MS: "-1" }))[0]).toMatch(/^CHAT_KAFKA_LINGER_MS: /);
+    expect(problemsOf(() => loadConfig({ CHAT_KAFKA_LINGER_MS: "2.5" }))[0]).toMatch(/^CHAT_KAFKA_LINGER_MS: /);
+    expect(problemsOf(() => loadConfig({ CHAT_KAFKA_LINGER_MS: "5000" }))[0]).toMatch(/^CHAT_KAFKA_LINGER_MS: /);
+    expect(problemsOf(() => loadConfig({ CHAT_KAFKA_BATCH_MAX_RECORDS: "0" }))[0]).toMatch(/^CHAT_KAFKA_BATCH_MAX_RECORDS: /);
   });
 
   it("takes the consumer group timing and refuses a heartbeat interval not below the session timeout", () => {

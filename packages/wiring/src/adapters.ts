@@ -1,17 +1,26 @@
 import type { Config } from "@chat/config";
 import type { EventLog } from "@chat/eventlog";
-import type { Logger } from "@chat/observability";
+import { Counter, type Logger, type Registry } from "@chat/observability";
 import type { Presence } from "@chat/presence";
 import type { Store } from "@chat/store";
 
 // The one place where configuration picks adapters. Real adapters are imported lazily so the
 // all-in-one process never loads kafkajs, the AWS SDK or ioredis.
 
-export async function createEventLog(config: Config, logger: Logger): Promise<EventLog> {
+// metrics: the process's registry, for the producer's counters (Kafka only).
+export async function createEventLog(config: Config, logger: Logger, metrics?: Registry): Promise<EventLog> {
   const c = config.eventLog;
   if (c.kind === "kafka") {
     const { createKafkaEventLog } = await import("@chat/eventlog/kafka");
-    return createKafkaEventLog({ brokers: c.brokers, clientId: c.clientId, consumer: c.consumer, security: c.security, logger: logger.child({ adapter: "kafka" }) });
+    return createKafkaEventLog({
+      brokers: c.brokers,
+      clientId: c.clientId,
+      consumer: c.consumer,
+      batching: c.producer,
+      security: c.security,
+      logger: logger.child({ adapter: "kafka" }),
+      ...(metrics ? { observer: eventLogObserver(metrics) } : {}),
+    });
   }
   const { createEmbeddedEventLog } = await import("@chat/eventlog/embedded");
   return createEmbeddedEventLog();
@@ -35,4 +44,19 @@ export async function createPresence(config: Config, logger: Logger): Promise<Pr
   }
   const { createEmbeddedPresence } = await import("@chat/presence/embedded");
   return createEmbeddedPresence();
+}
+
+function eventLogObserver(registry: Registry) {
+  const requests = new Counter({ name: "eventlog_produce_requests_total", help: "Kafka produce requests sent (one per broker per publication batch)", registers: [registry] });
+  const records = new Counter({ name: "eventlog_published_records_total", help: "Records acknowledged by Kafka", labelNames: ["topic"], registers: [registry] });
+  // One label child per topic, bound once (the topics are few and fixed).
+  const perTopic = new Map<string, Counter.Internal>();
+  return {
+    produceRequest: () => requests.inc(),
+    recordsPublished: (topic: string, count: number) => {
+      let child = perTopic.get(topic);
+      if (!child) perTopic.set(topic, (child = records.labels({ topic })));
+      child.inc(count);
+    },
+  };
 }

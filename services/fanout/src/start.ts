@@ -15,7 +15,7 @@ export async function start(config: Config, runtime: { logger?: Logger; metrics?
   // adapters: given ones replace the configured ones (tests inject unhealthy adapters).
   const [store, eventLog, presence] = await Promise.all([
     runtime.adapters?.store ?? createStore(config, logger),
-    runtime.adapters?.eventLog ?? createEventLog(config, logger),
+    runtime.adapters?.eventLog ?? createEventLog(config, logger, metrics),
     runtime.adapters?.presence ?? createPresence(config, logger),
   ]);
   const fanout = await startFanout(config, { store, eventLog, presence, rpc: new GrpcRpcHost(config.host, config.serviceSecret), logger, metrics });

@@ -5,7 +5,7 @@ import { kafkajsLogCreator, stderrLogger, type EventLogLogger } from "./logging"
 import { toKafkaMessage } from "./records";
 import { PRODUCE_ACKS, producerConfig } from "./producer-config";
 import { kafkaSecurityOptions, PLAINTEXT, type KafkaSecurity } from "./security";
-import { SerialPublisher } from "./serial-publisher";
+import { BatchingPublisher, DEFAULT_BATCHING, type BatchingOptions } from "./batching-publisher";
 import { CLIENT_RETRY, CONSUMER_RETRY, DEFAULT_CONSUMER_TIMING, type ConsumerTiming } from "./settings";
 import { subscribeKafka } from "./subscription";
 
@@ -16,8 +16,20 @@ export interface KafkaEventLogOptions {
   consumer?: Partial<ConsumerTiming>;
   // TLS and SASL; plaintext when unset.
   security?: KafkaSecurity;
+  // Micro-batching of publications (batching-publisher.ts); defaults in DEFAULT_BATCHING.
+  batching?: Partial<BatchingOptions>;
   logger?: EventLogLogger;
+  observer?: EventLogObserver;
 }
+
+// Hooks for the process's metrics, so this package needs no metrics library.
+export interface EventLogObserver {
+  // One produce request sent to a broker (a publication batch to N brokers is N requests).
+  produceRequest(): void;
+  recordsPublished(topic: string, count: number): void;
+}
+
+const CLOSE_FLUSH_TIMEOUT_MS = 5000;
 
 export function createKafkaEventLog(options: KafkaEventLogOptions): EventLog {
   return new KafkaEventLog(options);
@@ -37,11 +49,14 @@ class KafkaEventLog implements EventLog {
   // partitions), so they are looked up once per topic.
   private readonly partitionCounts = new Map<string, number>();
   private readonly subscriptions = new Set<Subscription>();
-  private readonly publisher = new SerialPublisher((batch) => this.sendBatch(batch));
+  private readonly publisher: BatchingPublisher;
   private readonly consumerTiming: ConsumerTiming;
+  private readonly observer?: EventLogObserver;
 
-  constructor({ brokers, clientId, consumer, security = PLAINTEXT, logger = stderrLogger }: KafkaEventLogOptions) {
+  constructor({ brokers, clientId, consumer, security = PLAINTEXT, batching, logger = stderrLogger, observer }: KafkaEventLogOptions) {
     this.logger = logger;
+    this.observer = observer;
+    this.publisher = new BatchingPublisher((batch) => this.sendBatch(batch), { ...DEFAULT_BATCHING, ...batching });
     // Both clients (producer/admin and consumer) authenticate the same way.
     const securityOptions = kafkaSecurityOptions(security);
     this.consumerTiming = { ...DEFAULT_CONSUMER_TIMING, ...consumer };
@@ -74,9 +89,10 @@ class KafkaEventLog implements EventLog {
     // The partition is chosen here, not by the client, so placement is partitionFor's by construction.
     const messages = records.map((r) => toKafkaMessage(r, partitionFor(r.key, partitions)));
     await this.publisher.publish(topic, messages);
+    this.observer?.recordsPublished(topic, records.length);
   }
 
-  // The publisher's one produce request at a time (serial-publisher.ts).
+  // The publisher's one request at a time (batching-publisher.ts).
   private async sendBatch(topicMessages: TopicMessages[]): Promise<void> {
     const producer = this.getProducer();
     try {
@@ -107,6 +123,12 @@ class KafkaEventLog implements EventLog {
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    // Publications still lingering go out now rather than failing with the producer's
+    // disconnect; bounded, since with the broker down a request retries for about a minute
+    // (whatever fails stays in its caller's outbox).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.publisher.flush(), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_FLUSH_TIMEOUT_MS)))]);
+    clearTimeout(timer);
     const clients = [this.producer, this.admin];
     this.producer = undefined;
     this.admin = undefined;
@@ -145,6 +167,14 @@ class KafkaEventLog implements EventLog {
   private getProducer(): Promise<Producer> {
     if (!this.producer) {
       const producer = this.kafka.producer(producerConfig());
+      // kafkajs' instrumentation event: one per request on the wire, so a batch spread over
+      // several brokers counts each request (what the broker load is made of).
+      const observer = this.observer;
+      if (observer) {
+        producer.on(producer.events.REQUEST, ({ payload }) => {
+          if (payload.apiName === "Produce") observer.produceRequest();
+        });
+      }
       this.producer = producer.connect().then(() => producer);
     }
     return this.producer;
