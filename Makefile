@@ -82,7 +82,9 @@ test-faults: proto
 reliability-doc: $(STAMP)
 	node --import tsx tests/integration/faults/reliability-doc.ts
 
+## lint: buf lint (via proto), then ESLint with typescript-eslint's type-checked rules (eslint.config.js)
 lint: proto
+	node_modules/.bin/eslint --max-warnings 0 .
 
 typecheck: proto
 	$(PNPM) run typecheck

@@ -39,7 +39,7 @@ const banner = [
 
 async function bundle(name: string, sha: string): Promise<void> {
   const target = TARGETS[name];
-  const { version } = JSON.parse(readFileSync(resolve(root, target.packageJson), "utf8"));
+  const { version } = JSON.parse(readFileSync(resolve(root, target.packageJson), "utf8")) as { version: string };
   const label = `${name} ${version} (${sha})`;
   // A tiny entry in front of the real main: --version must answer before config is loaded.
   const entry = [

@@ -213,12 +213,12 @@ function pendingInOutbox(page: Page, user: string): Promise<string[]> {
     (db) =>
       new Promise<string[]>((resolve, reject) => {
         const open = indexedDB.open(db);
-        open.onerror = () => reject(open.error);
+        open.onerror = () => reject(open.error ?? new Error("cannot open IndexedDB"));
         open.onsuccess = () => {
           const conn = open.result;
           if (!conn.objectStoreNames.contains("outbox")) return resolve([]);
           const all = conn.transaction("outbox", "readonly").objectStore("outbox").getAll();
-          all.onerror = () => reject(all.error);
+          all.onerror = () => reject(all.error ?? new Error("cannot read the outbox"));
           all.onsuccess = () => resolve((all.result as Array<{ entry: { body: string } }>).map((r) => r.entry.body));
         };
       }),

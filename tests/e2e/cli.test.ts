@@ -44,20 +44,20 @@ function start(configHome: string, args: string[]): Run {
         const check = () => {
           const m = (stream === "out" ? run.out : run.err).match(re);
           if (m) {
-            child.stdout!.off("data", check);
-            child.stderr!.off("data", check);
+            child.stdout.off("data", check);
+            child.stderr.off("data", check);
             resolve(m[0]);
           }
         };
-        child.stdout!.on("data", check);
-        child.stderr!.on("data", check);
+        child.stdout.on("data", check);
+        child.stderr.on("data", check);
         void run.exit.then((code) => reject(new Error(`chat ${args.join(" ")} exited with ${code} before ${re}\nstdout: ${run.out}\nstderr: ${run.err}`)));
         check();
       });
     },
   };
-  child.stdout!.on("data", (d: Buffer) => (run.out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (run.err += d.toString()));
+  child.stdout.on("data", (d: Buffer) => (run.out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (run.err += d.toString()));
   return run;
 }
 

@@ -21,7 +21,7 @@ async function storedSeqs(api: ChatApi, chatId: string): Promise<bigint[]> {
 // strictly increasing (in order, no duplicates) and are exactly what the store holds.
 async function expectExactlyOnceInOrder(received: Message[], acks: SendAck[], chatId: string, api: ChatApi): Promise<void> {
   const got = received.filter((m) => m.chatId === chatId).map((m) => m.seq);
-  for (let i = 1; i < got.length; i++) expect(got[i]! > got[i - 1]!).toBe(true);
+  for (let i = 1; i < got.length; i++) expect(got[i] > got[i - 1]).toBe(true);
   const stored = await storedSeqs(api, chatId);
   const acked = acks.filter((a) => a.chatId === chatId).map((a) => a.seq);
   expect(new Set(acked).size).toBe(acked.length);

@@ -37,7 +37,7 @@ describe("ingest stalled", () => {
           persistMessage: (_req, ctx) =>
             new Promise((_resolve, reject) => {
               arrivals.push(Date.now());
-              ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason));
+              ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason as Error));
               hung.push(() => reject(new Error("test over")));
             }) as never,
         }),

@@ -57,7 +57,8 @@ test("a client that answers no pings is closed after two missed heartbeats (4410
   // autoPong off: the ws library would otherwise answer the server's pings by itself.
   const ws = new WebSocket(h.wsUrl, { autoPong: false });
   const frames: Frame[] = [];
-  ws.on("message", (d) => frames.push(JSON.parse(d.toString())));
+  // ws hands text frames over as a Buffer (binaryType "nodebuffer").
+  ws.on("message", (d) => frames.push(JSON.parse((d as Buffer).toString())));
   const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
   await new Promise((r) => ws.once("open", r));
   ws.send(JSON.stringify({ requestId: "auth", auth: { accessToken: await h.token("silent") } }));

@@ -36,7 +36,8 @@ function slow(store: Store): Store {
 }
 
 interface Outcome {
-  code: "ok" | string;
+  // "ok" or the error code.
+  code: string;
   ms: number;
   retryAfterMs?: number;
 }

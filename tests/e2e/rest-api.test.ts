@@ -137,7 +137,7 @@ describe("REST transcoded from google.api.http annotations", () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
     const validator = new Validator();
-    const result = await validator.validate(doc as never);
+    const result = await validator.validate(doc);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     const fromAnnotations = httpBindings(ChatMgmtService).map((b) => `${b.verb} ${toOpenApiPath(b.path)}`).sort();

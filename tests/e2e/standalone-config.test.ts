@@ -10,7 +10,7 @@ function run(service: string, env: Record<string, string>): Promise<{ code: numb
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CHAT_"))) as Record<string, string>;
   const child = spawn(process.execPath, ["--import", "tsx", resolve(ROOT, `services/${service}/src/main.ts`)], { cwd: ROOT, env: { ...clean, ...env }, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += String(d)));
+  child.stderr.on("data", (d) => (stderr += String(d)));
   // A service that wrongly starts would run forever: stop it so the test fails instead of hanging.
   const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
   return new Promise((res) => child.once("exit", (code) => (clearTimeout(guard), res({ code, stderr }))));

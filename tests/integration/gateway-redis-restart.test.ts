@@ -18,7 +18,7 @@ function startRedis(port: number): Promise<ChildProcess> {
     });
     let out = "";
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 20_000);
-    child.stdout!.on("data", (d: Buffer) => {
+    child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
       if (out.includes("Ready to accept connections")) {
         clearTimeout(timer);

@@ -47,13 +47,14 @@ class Connection implements Requester {
   ) {
     ws.on("message", (data, isBinary) => {
       if (isBinary) return;
-      const f = JSON.parse(data.toString()) as Frame;
+      // ws hands text frames over as a Buffer (binaryType "nodebuffer").
+      const f = JSON.parse((data as Buffer).toString()) as Frame;
       if (f.connectionClosing) this.reconnectHintMs = Number(f.connectionClosing.reconnectAfterMs ?? 0);
       // hello answers the auth frame; matched by kind too, in case it carries no reply_to.
       const key = f.replyTo || (f.hello ? this.authRequestId : undefined);
       const waiter = key ? this.pending.get(key) : undefined;
       if (waiter) {
-        this.pending.delete(key!);
+        this.pending.delete(key);
         clearTimeout(waiter.timer);
         waiter.resolve(f);
       } else {

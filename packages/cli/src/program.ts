@@ -4,6 +4,11 @@ import { DEFAULTS } from "./defaults";
 import type { Io } from "./io";
 import { configDir } from "./session/paths";
 import { SessionStore } from "./session/session-store";
+// Types only: the modules themselves load on use (below).
+import type { runChats } from "./commands/chats";
+import type { runCreate } from "./commands/create";
+import type { runLogin } from "./commands/login";
+import type { runTail } from "./commands/tail";
 
 export interface Context {
   io: Io;
@@ -52,7 +57,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv, signal: AbortSignal
     .option("--client-id <id>", "OAuth client id registered at the issuer", DEFAULTS.clientId)
     .addOption(new Option("--port <n>", "port for the loopback redirect listener (0 = any free port)").default(0).argParser(positiveInt("--port", 65535)))
     .addOption(new Option("--timeout <seconds>", "give up if the login is not finished in time").default(DEFAULTS.loginTimeoutSec).argParser(positiveInt("--timeout", 3600)))
-    .action(async (o) => (await commands.login()).runLogin(context(), o));
+    .action(async (o: Parameters<typeof runLogin>[1]) => (await commands.login()).runLogin(context(), o));
 
   program
     .command("logout")
@@ -71,7 +76,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv, signal: AbortSignal
     .command("chats")
     .description("list your chats (id, kind, last seq, title)")
     .option("--json", "one JSON object per line")
-    .action(async (o) => (await commands.chats()).runChats(context(), o));
+    .action(async (o: Parameters<typeof runChats>[1]) => (await commands.chats()).runChats(context(), o));
 
   program
     .command("create")
@@ -79,7 +84,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv, signal: AbortSignal
     .option("--title <title>", "title of the group")
     .option("--member <user>", "a member besides you (repeatable)", collect, [] as string[])
     .option("--direct", "a direct (one-to-one) chat: exactly one --member, no title")
-    .action(async (o) => (await commands.create()).runCreate(context(), o));
+    .action(async (o: Parameters<typeof runCreate>[1]) => (await commands.create()).runCreate(context(), o));
 
   program
     .command("send")
@@ -96,7 +101,7 @@ export function buildProgram(io: Io, env: NodeJS.ProcessEnv, signal: AbortSignal
     .addOption(new Option("--history <n>", "how many earlier messages to show first").default(20).argParser(positiveInt("--history", 100)))
     .option("--read", "mark what is shown as read (others see a read receipt)")
     .option("--no-follow", "print the history and exit")
-    .action(async (chat: string, o) => (await commands.tail()).runTail(context(), chat, o));
+    .action(async (chat: string, o: Parameters<typeof runTail>[2]) => (await commands.tail()).runTail(context(), chat, o));
 
   return { program, context };
 }

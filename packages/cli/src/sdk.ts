@@ -27,7 +27,7 @@ export function toCliError(e: unknown, what: string): CliError {
   const links: unknown[] = [];
   for (let c: unknown = e; c && links.length < 8; c = (c as { cause?: unknown }).cause) links.push(c);
   const cli = links.find((x) => x instanceof CliError);
-  if (cli) return cli as CliError;
+  if (cli) return cli;
   const network = links.find((x) => (x instanceof TypeError && /fetch failed/.test(x.message)) || ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EHOSTUNREACH"].includes((x as { code?: string }).code ?? ""));
   if (network) {
     const code = (links.find((x) => typeof (x as { code?: unknown }).code === "string" && (x as { code: string }).code.startsWith("E")) as { code?: string } | undefined)?.code;

@@ -7,6 +7,8 @@ test("a message is one line: seq, UTC time, sender, body; extra lines are indent
 
 test("control characters in other people's text are shown escaped, not sent to the terminal", () => {
   expect(safe("red\u001b[31m!\u0007")).toBe("red\\x1b[31m!\\x07");
+  // The control character is the point: no escape sequence may reach the terminal.
+  // eslint-disable-next-line no-control-regex
   expect(formatMessage({ seq: 1n, senderId: "eve", body: "\u001b]0;pwned\u0007" })).not.toMatch(/\u001b/);
   expect(safe("tabs\tstay")).toBe("tabs\tstay");
 });

@@ -21,7 +21,7 @@ test("one send per chat on the wire, in the order they were queued; chats do not
 test("rate_limited waits exactly retry-after and resends the same clientMessageId", () => {
   const q = new OutboxQueue();
   q.add(entry("a", "1"), 0);
-  q.markSent(q.due(0)[0]!, "r1");
+  q.markSent(q.due(0)[0], "r1");
   expect(q.onError("a", "1", "rate_limited", 398, 1000)).toEqual({ retry: true, notBefore: 1398 });
   expect(q.due(1397)).toEqual([]);
   expect(q.nextDueAt()).toBe(1398);
@@ -32,11 +32,11 @@ test("unavailable without retry-after backs off with jitter; permanent errors re
   const q = new OutboxQueue({ initialDelayMs: 100, maxDelayMs: 1000 }, () => 0.5);
   q.add(entry("a", "1"), 0);
   q.add(entry("a", "2"), 0);
-  q.markSent(q.due(0)[0]!, "r1");
+  q.markSent(q.due(0)[0], "r1");
   expect(q.onError("a", "1", "unavailable", undefined, 0)).toEqual({ retry: true, notBefore: 50 });
-  q.markSent(q.due(50)[0]!, "r2");
+  q.markSent(q.due(50)[0], "r2");
   expect(q.onError("a", "1", "unavailable", undefined, 50)).toEqual({ retry: true, notBefore: 150 });
-  q.markSent(q.due(150)[0]!, "r3");
+  q.markSent(q.due(150)[0], "r3");
   expect(q.onError("a", "1", "not_found", undefined, 150)).toEqual({ retry: false });
   expect(q.has("a", "1")).toBe(false);
   expect(q.due(150).map((s) => s.entry.clientMessageId)).toEqual(["2"]);
@@ -45,16 +45,16 @@ test("unavailable without retry-after backs off with jitter; permanent errors re
 test("internal is retried once, then given up", () => {
   const q = new OutboxQueue({ initialDelayMs: 1, maxDelayMs: 1 }, () => 0);
   q.add(entry("a", "1"), 0);
-  q.markSent(q.due(0)[0]!, "r1");
+  q.markSent(q.due(0)[0], "r1");
   expect(q.onError("a", "1", "internal", undefined, 0).retry).toBe(true);
-  q.markSent(q.due(0)[0]!, "r2");
+  q.markSent(q.due(0)[0], "r2");
   expect(q.onError("a", "1", "internal", undefined, 0).retry).toBe(false);
 });
 
 test("a dropped connection releases in-flight sends for an immediate resend", () => {
   const q = new OutboxQueue();
   q.add(entry("a", "1"), 0);
-  q.markSent(q.due(0)[0]!, "r1");
+  q.markSent(q.due(0)[0], "r1");
   q.releaseAll(5);
   expect(q.due(5)[0]?.attempts).toBe(1);
 });

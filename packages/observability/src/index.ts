@@ -6,3 +6,5 @@ export { DependencyHealth } from "./dependency-health";
 export { registerDependencyGauge, boundedSampler, renderMetrics, type Sample } from "./dependency-gauge";
 export { Registry, Counter, Gauge, Histogram } from "prom-client";
 export { InMemorySpanExporter, type SpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
+export { probeAll, readyBody, healthBody, PROBE_TIMEOUT_MS, type Probe, type ProbeResult } from "./probes";
+export { serveAsync } from "./http-handler";

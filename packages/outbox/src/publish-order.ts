@@ -8,7 +8,7 @@ export function publishPlan(entries: readonly OutboxEntry[]): Array<{ topic: str
   const byTopic = new Map<string, Map<string, OutboxEntry[]>>();
   for (const e of entries) {
     let byKey = byTopic.get(e.topic);
-    if (!byKey) byTopic.set(e.topic, (byKey = new Map()));
+    if (!byKey) byTopic.set(e.topic, (byKey = new Map<string, OutboxEntry[]>()));
     let list = byKey.get(e.key);
     if (!list) byKey.set(e.key, (list = []));
     list.push(e);

@@ -26,10 +26,16 @@ async function boot(): Promise<void> {
   const app = new ChatApp(
     root,
     backend,
-    async () => {
-      await backend.close();
-      await auth.logout();
-      renderLogin(root, () => void auth.startLogin());
+    () => {
+      // Whatever fails while logging out, the user lands on the login page (with the reason).
+      const login = () => void auth.startLogin();
+      backend
+        .close()
+        .then(() => auth.logout())
+        .then(
+          () => renderLogin(root, login),
+          (e: unknown) => renderLogin(root, login, errorText(e)),
+        );
     },
     (reason) => renderLogin(root, () => void auth.startLogin(), `${reason[0].toUpperCase()}${reason.slice(1)}: log in again.`),
   );

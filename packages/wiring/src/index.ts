@@ -2,4 +2,5 @@ export { createEventLog, createStore, createPresence } from "./adapters";
 export { createVerifier } from "./identity";
 export { runService, type ServiceRuntime } from "./run-service";
 export { startOpsServer } from "./ops-server";
-export { probeAll, readyBody, healthBody, PROBE_TIMEOUT_MS, type Probe, type ProbeResult } from "./probes";
+// Health bodies live with the rest of observability; re-exported for the composition roots.
+export { probeAll, readyBody, healthBody, PROBE_TIMEOUT_MS, type Probe, type ProbeResult } from "@chat/observability";

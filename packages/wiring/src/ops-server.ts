@@ -1,7 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { healthBody, readyBody } from "./probes";
-import { renderMetrics, type Registry } from "@chat/observability";
+import { healthBody, readyBody, renderMetrics, serveAsync, type Registry } from "@chat/observability";
 
 // /health (live), /ready (dependencies) and /metrics for services that have no HTTP port of
 // their own (ingest, fanout).
@@ -11,8 +10,10 @@ export async function startOpsServer(opts: {
   metrics: Registry;
   // One entry per dependency (see probes.ts); details go alongside (e.g. fanout's assignment).
   ready(): Promise<{ ready: boolean; checks: Record<string, string>; details?: Record<string, unknown> }>;
+  // A request that failed unexpectedly (it got a 500).
+  onError(err: unknown): void;
 }): Promise<{ port: number; close(): Promise<void> }> {
-  const server = createServer(async (req, res) => {
+  const server = createServer(serveAsync(async (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/metrics") {
       const m = await renderMetrics(opts.metrics);
@@ -29,7 +30,7 @@ export async function startOpsServer(opts: {
       return send(r.ready ? 200 : 503, { ...readyBody(r.ready, r.checks), ...r.details });
     }
     send(404, { code: "not_found", message: `no route for ${path}` });
-  });
+  }, opts.onError));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port, opts.host, () => resolve());

@@ -5,8 +5,7 @@ import type { Config } from "@chat/config";
 import { ALL_TOPICS, DEFAULT_LIMITS } from "@chat/domain";
 import type { EventLog } from "@chat/eventlog";
 import type { TokenVerifier } from "@chat/identity";
-import { healthBody, probeAll, readyBody } from "@chat/wiring";
-import { renderMetrics, type Logger, type Registry } from "@chat/observability";
+import { healthBody, probeAll, readyBody, renderMetrics, serveAsync, type Logger, type Registry } from "@chat/observability";
 import { OutboxRelay } from "@chat/outbox";
 import { ChatMgmtService } from "@chat/proto";
 import { chatErrorsToConnect, createConnectHttpHandler, peerAddressKey, PEER_ADDRESS_HEADER, startGrpcServer } from "@chat/rpc";
@@ -72,7 +71,7 @@ export async function startChatMgmt(config: Config, deps: ChatMgmtDeps): Promise
     forwardHeaders: (req) => new Headers({ authorization: req.headers.authorization ?? "", [PEER_ADDRESS_HEADER]: req.socket.remoteAddress ?? "" }),
   });
   const openapi = JSON.stringify(buildOpenApi([ChatMgmtService], { title: "Chat management API", version: "v1" }));
-  const server: Server = createServer(async (req, res) => {
+  const server: Server = createServer(serveAsync(async (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/api/v1/openapi.json") {
       res.writeHead(200, { "content-type": "application/json" });
@@ -91,7 +90,7 @@ export async function startChatMgmt(config: Config, deps: ChatMgmtDeps): Promise
     }
     if (deps.httpRoutes?.(req, res)) return;
     connect(req, res);
-  });
+  }, (err) => deps.logger.error({ err }, "chatmgmt HTTP request failed")));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.chatmgmt.port, config.host, () => resolve());

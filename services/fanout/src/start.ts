@@ -20,6 +20,7 @@ export async function start(config: Config, runtime: { logger?: Logger; metrics?
   ]);
   const fanout = await startFanout(config, { store, eventLog, presence, rpc: new GrpcRpcHost(config.host, config.serviceSecret), logger, metrics });
   const ops = await startOpsServer({
+    onError: (err) => logger.error({ err }, "ops HTTP request failed"),
     host: config.host,
     port: config.fanout.httpPort,
     metrics,

@@ -109,6 +109,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     maxFrameBytes: limits.maxFrameBytes,
     metrics: deps.metrics,
     extraRoutes: deps.extraRoutes,
+    onError: (err) => log.error({ err }, "gateway HTTP request failed"),
     admit: (req) => {
       if (draining) return undefined;
       const refused = admission.admit(peerIp(req), Date.now());

@@ -15,6 +15,7 @@ export async function start(config: Config, runtime: { logger?: Logger; metrics?
   const [store, eventLog] = await Promise.all([runtime.adapters?.store ?? createStore(config, logger), runtime.adapters?.eventLog ?? createEventLog(config, logger, metrics)]);
   const ingest = await startIngest(config, { store, eventLog, rpc: new GrpcRpcHost(config.host, config.serviceSecret), logger, metrics });
   const ops = await startOpsServer({
+    onError: (err) => logger.error({ err }, "ops HTTP request failed"),
     host: config.host,
     port: config.ingest.httpPort,
     metrics,

@@ -14,8 +14,8 @@ export interface Running {
 export function run(command: string, args: string[], opts: { cwd: string; env: Record<string, string | undefined> }): Running {
   const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
   const output: string[] = [];
-  child.stdout!.on("data", (d) => output.push(String(d)));
-  child.stderr!.on("data", (d) => output.push(String(d)));
+  child.stdout.on("data", (d) => output.push(String(d)));
+  child.stderr.on("data", (d) => output.push(String(d)));
   const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
   return { child, output, exited };
 }

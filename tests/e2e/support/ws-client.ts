@@ -11,11 +11,13 @@ export class WsClient {
 
   private constructor(readonly ws: WebSocket) {
     ws.on("message", (data, isBinary) => {
-      if (!isBinary) this.frames.push(JSON.parse(data.toString()));
+      // ws hands text frames over as a Buffer (binaryType "nodebuffer").
+      if (!isBinary) this.frames.push(JSON.parse((data as Buffer).toString()));
       for (const l of this.listeners) l();
     });
     this.closed = new Promise((resolve) => ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })));
-    this.closed.then(() => this.listeners.forEach((l) => l()));
+    // `closed` only ever resolves.
+    void this.closed.then(() => this.listeners.forEach((l) => l()));
   }
 
   // `options` reach ws as they are (e.g. the CA of a wss:// endpoint with a self-signed certificate).

@@ -63,8 +63,8 @@ export class Cluster {
     const fullEnv = { ...process.env, ...this.baseEnv, ...env } as Record<string, string>;
     const child = spawn(process.execPath, ["--import", "tsx", resolve(ROOT, `services/${service}/src/main.ts`)], { cwd: ROOT, env: fullEnv, stdio: ["ignore", "pipe", "pipe"] });
     const output: string[] = [];
-    child.stdout!.on("data", (d) => output.push(String(d)));
-    child.stderr!.on("data", (d) => output.push(String(d)));
+    child.stdout.on("data", (d) => output.push(String(d)));
+    child.stderr.on("data", (d) => output.push(String(d)));
     const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
     const proc: ServiceProcess = {
       name,

@@ -147,7 +147,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private reconnectHintMs = 0;
   private restoreOutbox: Promise<void> | undefined;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
-  private connTimers: Array<ReturnType<typeof setTimeout> | ReturnType<typeof setInterval>> = [];
+  private connTimers: Array<ReturnType<typeof setTimeout>> = [];
   private pumpTimer: ReturnType<typeof setTimeout> | undefined;
   private receiptTimer: ReturnType<typeof setTimeout> | undefined;
   private openWaiters: Array<Waiter<ServerHello>> = [];
@@ -710,7 +710,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   }
 
   private clearConnTimers(): void {
-    for (const t of this.connTimers) clearTimeout(t as ReturnType<typeof setTimeout>);
+    for (const t of this.connTimers) clearTimeout(t);
     this.connTimers = [];
   }
 }

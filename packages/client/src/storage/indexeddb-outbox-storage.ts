@@ -6,7 +6,8 @@ const STORE = "outbox";
 // DOM lib, and the browser's objects satisfy these shapes.
 interface IdbRequest<T = unknown> {
   result: T;
-  error: unknown;
+  // A DOMException in browsers (an Error).
+  error: Error | null;
   onsuccess: (() => void) | null;
   onerror: (() => void) | null;
 }
@@ -20,7 +21,8 @@ interface IdbObjectStore {
 }
 interface IdbTransaction {
   objectStore(name: string): IdbObjectStore;
-  error: unknown;
+  // A DOMException in browsers (an Error).
+  error: Error | null;
   oncomplete: (() => void) | null;
   onerror: (() => void) | null;
   onabort: (() => void) | null;

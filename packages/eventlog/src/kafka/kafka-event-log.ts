@@ -129,13 +129,13 @@ class KafkaEventLog implements EventLog {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.publisher.flush(), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_FLUSH_TIMEOUT_MS)))]);
     clearTimeout(timer);
-    const clients = [this.producer, this.admin];
+    const clients = [this.producer, this.admin].filter((c) => c !== undefined);
     this.producer = undefined;
     this.admin = undefined;
     await Promise.all(
       clients.map((client) =>
         client
-          ?.then((c) => c.disconnect())
+          .then((c) => c.disconnect())
           .catch((err: unknown) => this.logger.warn({ err }, "disconnecting a Kafka client failed")),
       ),
     );

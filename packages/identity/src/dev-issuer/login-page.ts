@@ -18,7 +18,7 @@ export function createLoginInteraction(provider: Provider) {
     } catch {
       return page(res, 400, renderExpired());
     }
-    const clientId = String(details.params.client_id ?? "");
+    const clientId = stringParam(details.params.client_id, "");
     if (req.method === "GET") return page(res, 200, renderLoginPage({ clientId, value: details.session?.accountId ?? "" }));
     if (req.method !== "POST") {
       res.writeHead(405, { allow: "GET, POST" });
@@ -37,9 +37,9 @@ export function createLoginInteraction(provider: Provider) {
 
     const grant = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
     const fresh = grant && grant.accountId === login ? grant : new provider.Grant({ accountId: login, clientId });
-    const scope = String(details.params.scope ?? "openid");
+    const scope = stringParam(details.params.scope, "openid");
     fresh.addOIDCScope(scope);
-    fresh.addResourceScope(String(details.params.resource ?? DEV_RESOURCE), scope);
+    fresh.addResourceScope(stringParam(details.params.resource, DEV_RESOURCE), scope);
     const grantId = await fresh.save();
     await provider.interactionFinished(req, res, { login: { accountId: login }, consent: { grantId } }, { mergeWithLastSubmission: false });
   };
@@ -67,4 +67,9 @@ function page(res: ServerResponse, status: number, html: string): void {
 
 function renderExpired(): string {
   return renderLoginPage({ clientId: "", value: "", error: "This login request has expired or was already used. Start the login again from the app.", expired: true });
+}
+
+// Authorization parameters are strings once oidc-provider has parsed them; anything else is absent.
+function stringParam(v: unknown, fallback: string): string {
+  return typeof v === "string" ? v : fallback;
 }

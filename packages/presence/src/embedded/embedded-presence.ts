@@ -71,7 +71,7 @@ export class EmbeddedPresence implements Presence {
   }
 
   private liveConnections(userId: string): Map<string, { route: ConnectionRoute; expiresAt: number }> {
-    const conns = this.users.get(userId) ?? new Map();
+    const conns = this.users.get(userId) ?? new Map<string, { route: ConnectionRoute; expiresAt: number }>();
     const now = Date.now();
     for (const [k, e] of conns) if (e.expiresAt <= now) conns.delete(k);
     if (conns.size === 0) this.users.delete(userId);

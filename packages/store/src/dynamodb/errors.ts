@@ -12,7 +12,7 @@ interface SdkError {
 }
 
 function asSdkError(e: unknown): SdkError {
-  return typeof e === "object" && e !== null ? (e as SdkError) : {};
+  return typeof e === "object" && e !== null ? e : {};
 }
 
 export function isConditionalCheckFailed(e: unknown): boolean {

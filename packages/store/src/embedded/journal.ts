@@ -36,7 +36,7 @@ export class Journal {
   private flushing?: Promise<void>;
   // After a failed write or sync the file's tail is unknown: refuse further appends rather
   // than acknowledge records that may sit behind a hole (the process must restart and replay).
-  private failed?: unknown;
+  private failed?: Error;
 
   constructor(private readonly dir: string) {}
 
@@ -93,7 +93,8 @@ export class Journal {
         await this.handle.datasync();
         for (const p of batch) p.resolve();
       } catch (err) {
-        this.failed = err;
+        // fs calls reject with Errors (with a code); the wrap only satisfies the type.
+        this.failed = err instanceof Error ? err : new Error(String(err));
         for (const p of [...batch, ...this.pending.splice(0)]) p.reject(err);
       }
     }

@@ -11,7 +11,7 @@ export function encodeCursor(lastChatId: string): string {
 
 export function decodeCursor(cursor: string): string {
   try {
-    const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    const v = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { after?: unknown } | null;
     if (typeof v?.after === "string") return v.after;
   } catch {
     // reported below

@@ -6,7 +6,7 @@ export class TypingTracker {
 
   set(chatId: string, userId: string, active: boolean, now: number): void {
     let users = this.until.get(chatId);
-    if (!users) this.until.set(chatId, (users = new Map()));
+    if (!users) this.until.set(chatId, (users = new Map<string, number>()));
     if (active) users.set(userId, now + this.ttlMs);
     else users.delete(userId);
   }

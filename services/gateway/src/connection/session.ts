@@ -160,7 +160,7 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
   if (queryToken !== null) void authenticate(queryToken, "");
 
   ws.on("message", (data: RawData, isBinary: boolean) => {
-    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     let frame: ClientFrame;
     try {
       frame = decodeClientFrame(buf, isBinary, encoding);

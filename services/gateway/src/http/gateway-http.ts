@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
-import { renderMetrics, type Registry } from "@chat/observability";
-import { healthBody, readyBody } from "@chat/wiring";
+import { healthBody, readyBody, renderMetrics, serveAsync, type Registry } from "@chat/observability";
 import { SUBPROTOCOL_JSON, SUBPROTOCOL_PROTO } from "../protocol/frame-codec";
 
 export interface GatewayHttp {
@@ -32,6 +31,8 @@ export async function startGatewayHttp(opts: {
   admit?(req: IncomingMessage): UpgradeRefusal | undefined;
   onConnection(ws: WebSocket, req: IncomingMessage): void;
   extraRoutes?(req: IncomingMessage, res: ServerResponse): boolean;
+  // A request that failed unexpectedly (it got a 500).
+  onError(err: unknown): void;
 }): Promise<GatewayHttp> {
   // ws closes with 1009 when a frame exceeds maxPayload.
   const wss = new WebSocketServer({
@@ -41,7 +42,7 @@ export async function startGatewayHttp(opts: {
   });
   wss.on("connection", opts.onConnection);
 
-  const server: Server = createServer(async (req, res) => {
+  const server: Server = createServer(serveAsync(async (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/health") return json(res, 200, healthBody());
     if (path === "/ready") {
@@ -55,7 +56,7 @@ export async function startGatewayHttp(opts: {
     }
     if (opts.extraRoutes?.(req, res)) return;
     json(res, 404, { code: "not_found", message: `no route for ${path}` });
-  });
+  }, opts.onError));
   server.on("upgrade", (req, socket, head) => {
     if ((req.url ?? "").split("?")[0] !== "/ws/v1") {
       socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
