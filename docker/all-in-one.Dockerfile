@@ -23,6 +23,8 @@ RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /us
  && mkdir -p /data && chown 65534:65534 /data
 WORKDIR /app
 COPY --from=build /src/dist/all-in-one.mjs /src/dist/all-in-one.mjs.map ./
+# The embedded store's LevelDB binary (musl build on Alpine), loaded from beside the bundle.
+COPY --from=build /src/dist/prebuilds/ ./prebuilds/
 COPY docker/healthcheck.mjs ./
 # The embedded store and the dev issuer's key live on the volume (kept across restarts).
 ENV NODE_ENV=production \

@@ -9,8 +9,9 @@
 // can be smoke-tested without configuration. CHAT_BUILD_COMMIT overrides the commit (images are
 // built without .git).
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { cpSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { TARGETS } from "./targets";
@@ -63,6 +64,16 @@ async function bundle(name: string, sha: string): Promise<void> {
   process.stdout.write(`dist/${name}.mjs  ${(bytes / 1024 / 1024).toFixed(1)} MiB  ${label}\n`);
 }
 
+// A native addon cannot be bundled. classic-level (the embedded store's LevelDB, ADR 0024) loads
+// its prebuilt binary through node-gyp-build from prebuilds/<platform>-<arch>/ beside the bundle
+// (its __dirname), picking the musl build on Alpine: those come along in dist/prebuilds.
+const NATIVE_PLATFORMS = ["linux-x64", "linux-arm64", "darwin-x64+arm64", "win32-x64"];
+function copyNativePrebuilds(): void {
+  const requireFromStore = createRequire(resolve(root, "packages/store/package.json"));
+  const pkg = dirname(requireFromStore.resolve("classic-level/package.json"));
+  for (const platform of NATIVE_PLATFORMS) cpSync(join(pkg, "prebuilds", platform), resolve(root, "dist", "prebuilds", platform), { recursive: true });
+}
+
 const wanted = process.argv.slice(2);
 for (const w of wanted) {
   if (!TARGETS[w]) {
@@ -72,3 +83,4 @@ for (const w of wanted) {
 }
 const sha = commit();
 for (const name of wanted.length ? wanted : Object.keys(TARGETS)) await bundle(name, sha);
+copyNativePrebuilds();

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 // The variable list itself (the package exports only loadConfig).
@@ -37,7 +37,8 @@ beforeAll(async () => {
   const missing = Object.keys(TARGETS).filter((t) => !existsSync(repoPath("dist", `${t}.mjs`)));
   if (missing.length) throw new Error(`dist/ lacks ${missing.join(", ")}: run \`make bundle\` first (make test-deploy does)`);
   dir = mkdtempSync(join(tmpdir(), "chat-bundles-"));
-  for (const f of readdirSync(repoPath("dist"))) copyFileSync(repoPath("dist", f), join(dir, f));
+  // The bundles and what they load from beside them (the embedded store's native prebuilds).
+  cpSync(repoPath("dist"), dir, { recursive: true });
   copyFileSync(repoPath("docker/healthcheck.mjs"), join(dir, "healthcheck.mjs"));
 
   // The services verify tokens against an issuer: the dev issuer's own bundle serves them.

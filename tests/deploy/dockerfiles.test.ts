@@ -95,11 +95,12 @@ describe.each(dockerfiles)("docker/%s", (file) => {
         const sources = args(copy).slice(0, -1);
         const from = flagOf(copy, "from");
         if (from) {
-          // Only files the named stage wrote: the bundle (and its source map) under dist/.
+          // Only files the named stage wrote: the bundle (and its source map) under dist/, and
+          // the native prebuilds the bundle loads from beside it.
           expect(stageNames.has(from)).toBe(true);
           const producer = stages.find((x) => x.name === from)!;
           const producerDir = args(all(producer, "WORKDIR")[0])[0];
-          for (const src of sources) expect(posix.relative(producerDir, src)).toMatch(new RegExp(`^dist/${target}\\.mjs(\\.map)?$`));
+          for (const src of sources) expect(posix.relative(producerDir, src)).toMatch(new RegExp(`^(dist/${target}\\.mjs(\\.map)?|dist/prebuilds)$`));
         } else {
           for (const src of sources) {
             expect({ src, exists: existsSync(repoPath(src)) }).toEqual({ src, exists: true });

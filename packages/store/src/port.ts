@@ -4,7 +4,7 @@ import type { ReceiptKind } from "@chat/domain";
 // Sequence numbers are uint64 on the wire and bigint in TypeScript (protobuf-es mapping).
 
 // The store port: the authoritative state (DynamoDB in distributed mode, an embedded store
-// with a journal on disk in all-in-one mode). Every method is one atomic step; methods that
+// on LevelDB in all-in-one mode). Every method is one atomic step; methods that
 // write an event also write it to the outbox in the same step, so a crash can delay the
 // event's publication but never lose it.
 

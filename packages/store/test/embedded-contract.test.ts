@@ -5,7 +5,7 @@ import { describeStoreContract } from "../src/contract";
 import { createEmbeddedStore } from "../src/embedded";
 import type { Store } from "../src/port";
 
-// The embedded store against the shared contract; reopen replays the on-disk journal.
+// The embedded store against the shared contract; reopen opens the same LevelDB directory.
 describeStoreContract("embedded", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "chat-store-contract-"));
   const open = async (): Promise<Store> => {

@@ -33,7 +33,7 @@ export async function createStore(config: Config, logger: Logger): Promise<Store
     return createDynamoStore({ ...c.dynamodb, logger: logger.child({ adapter: "dynamodb" }) });
   }
   const { createEmbeddedStore } = await import("@chat/store/embedded");
-  return createEmbeddedStore({ dataDir: c.dataDir });
+  return createEmbeddedStore({ dataDir: c.dataDir, cacheMb: c.cacheMb });
 }
 
 export async function createPresence(config: Config, logger: Logger): Promise<Presence> {

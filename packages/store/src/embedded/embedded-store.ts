@@ -1,30 +1,79 @@
-import { clone, create } from "@bufbuild/protobuf";
-import { ChatError, type ReceiptKind } from "@chat/domain";
-import { ChatSchema, MemberSchema, type Chat, type Member, type MemberRole, type Message, type ReceiptPosition } from "@chat/proto";
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { ChatError, advancePosition, type ReceiptKind } from "@chat/domain";
+import { ChatSchema, ReceiptPositionSchema, type Chat, type Member, type MemberRole, type Message, type ReceiptPosition } from "@chat/proto";
 import type { CommitResult, IdempotencyKey, IdempotencyRecord, OutboxEntry, Page, Store } from "../port";
-import { idempotencyKeyString, decodeCursor, encodeCursor } from "./keys";
-import { Journal } from "./journal";
-import { OUTBOX_SHARDS, compareDrainOrder, outboxShardOf } from "../outbox-shard";
-import { StoreState, json, outboxOp, type Op } from "./state";
+import { OUTBOX_SHARDS } from "../outbox-shard";
+import { codec } from "./codec";
+import { decodeCursor, encodeCursor } from "./cursor";
+import { ExpirySweeper } from "./expiry-sweeper";
+import { GroupCommit, type Write } from "./group-commit";
+import { idempotencyWrites, memberRemoval, memberWrites, outboxWrites } from "./records";
+import { importLegacyJournal } from "./journal-import";
+import { key } from "./key-layout";
+import { openLevel, type LevelDb } from "./level-db";
+import { checkFormat } from "./format";
+import { OutboxLeases } from "./outbox-leases";
 
-// The all-in-one store: the whole state in memory, every mutation appended to a journal on disk
-// and replayed at start. Each method applies its change synchronously (so it is atomic with
-// respect to every other call) and then waits for the journal write.
+// The all-in-one store (ADR 0024): LevelDB on disk, paged through a bounded cache, so memory
+// does not grow with the data and opening does not replay anything. Each method checks and
+// stages its writes in one synchronous step (see group-commit.ts), which makes it atomic with
+// respect to every other call, and resolves once its writes are durable.
+
+export interface EmbeddedStoreOptions {
+  dataDir: string;
+  // LevelDB block cache (CHAT_STORE_CACHE_MB).
+  cacheMb?: number;
+  // How often expired idempotency records are deleted.
+  sweepIntervalMs?: number;
+}
+
+export const DEFAULT_CACHE_MB = 16;
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+
+interface ScanRange {
+  gt?: string;
+  gte?: string;
+  lt: string;
+  limit?: number;
+  reverse?: boolean;
+}
+
+interface Opened {
+  db: LevelDb;
+  commit: GroupCommit;
+  sweeper: ExpirySweeper;
+}
+
 export class EmbeddedStore implements Store {
-  private readonly state = new StoreState();
-  private readonly journal: Journal;
-  private opened?: Promise<void>;
+  private opening?: Promise<Opened>;
+  private opened?: Opened;
   // Drain leases are coordination, not data: kept in memory only (after a restart every lease
   // is free, which is what an expired lease means anyway).
-  private readonly leases = new Map<number, { owner: string; expiresAtMs: number }>();
+  private readonly leases = new OutboxLeases();
 
-  constructor(dataDir: string) {
-    this.journal = new Journal(dataDir);
-  }
+  constructor(private readonly opts: EmbeddedStoreOptions) {}
 
   bootstrap(): Promise<void> {
-    this.opened ??= this.journal.replay((op) => this.state.apply(op as Op)).then(() => undefined);
-    return this.opened;
+    this.opening ??= this.open();
+    return this.opening.then(() => undefined);
+  }
+
+  private async open(): Promise<Opened> {
+    const db = await openLevel(this.opts.dataDir, { cacheMb: this.opts.cacheMb ?? DEFAULT_CACHE_MB });
+    const commit = new GroupCommit(db);
+    try {
+      await checkFormat(commit);
+      await importLegacyJournal(this.opts.dataDir, commit);
+      const sweeper = new ExpirySweeper(db, commit, this.opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+      sweeper.start();
+      this.opened = { db, commit, sweeper };
+      return this.opened;
+    } catch (err) {
+      await commit.drain();
+      await db.close();
+      throw err;
+    }
   }
 
   async ping(): Promise<void> {
@@ -32,26 +81,47 @@ export class EmbeddedStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.journal.close();
+    const o = this.opened ?? (await this.opening?.catch(() => undefined));
+    if (!o) return;
+    this.opened = undefined;
+    this.opening = Promise.reject(new Error("the store is closed"));
+    this.opening.catch(() => undefined);
+    await o.sweeper.stop();
+    await o.commit.drain();
+    await o.db.close();
   }
 
-  // One journal line per call, so a crash keeps all of a call's ops or none of them.
-  private commit(...ops: Op[]): Promise<void> {
-    const op: Op = ops.length === 1 ? ops[0] : { t: "all", ops };
-    this.state.apply(op);
-    return this.journal.append(op);
+  // The methods below run only after bootstrap (services compose the store and bootstrap it
+  // before serving); this makes a call before it a clear error instead of a hang.
+  private get s(): Opened {
+    if (!this.opened) throw new Error("the embedded store is not open: call bootstrap() first");
+    return this.opened;
+  }
+
+  private read<T>(k: string, decode: (b: Uint8Array) => T): T | undefined {
+    const raw = this.s.commit.get(k);
+    return raw === undefined ? undefined : decode(raw);
+  }
+
+  private async scan<T>(range: ScanRange, decode: (b: Uint8Array) => T): Promise<T[]> {
+    const values = await this.s.db.values(range).all();
+    return values.map(decode);
   }
 
   // --- chats
   async createChat(chat: Chat, members: Member[], outbox: OutboxEntry[]): Promise<void> {
-    if (this.state.chats.has(chat.chatId)) throw new ChatError("already_exists", `chat ${chat.chatId} already exists`);
-    await this.commit({ t: "chat", chat: json.chat(chat), members: members.map(json.member) }, outboxOp(outbox));
+    const { commit } = this.s;
+    if (commit.get(key.chat(chat.chatId)) !== undefined) throw new ChatError("already_exists", `chat ${chat.chatId} already exists`);
+    const writes: Write[] = [{ key: key.chat(chat.chatId), value: codec.chat.encode(create(ChatSchema, { ...chat, lastSeq: 0n })) }];
+    for (const m of members) writes.push(...memberWrites(m));
+    await commit.stage([...writes, ...outboxWrites(outbox)]);
   }
 
   async getChat(chatId: string): Promise<Chat | undefined> {
-    const chat = this.state.chats.get(chatId);
+    const chat = this.read(key.chat(chatId), codec.chat.decode);
     if (!chat) return undefined;
-    return create(ChatSchema, { ...chat, lastSeq: this.state.counters.get(chatId) ?? 0n });
+    chat.lastSeq = this.counter(chatId);
+    return chat;
   }
 
   async getChats(chatIds: string[]): Promise<Chat[]> {
@@ -65,141 +135,146 @@ export class EmbeddedStore implements Store {
 
   // --- members
   async getMember(chatId: string, userId: string): Promise<Member | undefined> {
-    const m = this.state.members.get(chatId)?.get(userId);
-    return m && clone(MemberSchema, m);
+    return this.read(key.member(chatId, userId), codec.member.decode);
   }
 
   async listMembers(chatId: string): Promise<Member[]> {
-    return [...(this.state.members.get(chatId)?.values() ?? [])].sort(byUser).map((m) => clone(MemberSchema, m));
+    return this.scan(key.membersOf(chatId), codec.member.decode);
   }
 
   async listMembershipsOfUser(userId: string, opts: { limit: number; cursor?: string }): Promise<Page<Member>> {
     const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor);
-    const ids = [...(this.state.chatsOfUser.get(userId) ?? [])].sort().filter((id) => after === undefined || id > after);
-    const page = ids.slice(0, opts.limit);
-    const items = page.map((id) => clone(MemberSchema, this.state.members.get(id)!.get(userId)!));
-    return { items, nextCursor: ids.length > page.length ? encodeCursor(page[page.length - 1]) : undefined };
+    const range = key.membershipsOf(userId);
+    const from = after === undefined ? { gte: range.gte } : { gt: key.membership(userId, after) };
+    const items = await this.s.db.values({ ...from, lt: range.lt, limit: opts.limit + 1 }).all();
+    const page = items.slice(0, opts.limit).map(codec.member.decode);
+    return { items: page, nextCursor: items.length > opts.limit ? encodeCursor(page[page.length - 1].chatId) : undefined };
   }
 
   async addMember(member: Member, outbox: OutboxEntry[]): Promise<boolean> {
-    if (this.state.members.get(member.chatId)?.has(member.userId)) return false;
-    await this.commit({ t: "member+", member: json.member(member) }, outboxOp(outbox));
+    const { commit } = this.s;
+    if (commit.get(key.member(member.chatId, member.userId)) !== undefined) return false;
+    await commit.stage([...memberWrites(member), ...outboxWrites(outbox)]);
     return true;
   }
 
   async removeMember(chatId: string, userId: string, outbox: OutboxEntry[]): Promise<boolean> {
-    if (!this.state.members.get(chatId)?.has(userId)) return false;
-    await this.commit({ t: "member-", chatId, userId }, outboxOp(outbox));
+    const { commit } = this.s;
+    if (commit.get(key.member(chatId, userId)) === undefined) return false;
+    await commit.stage([...memberRemoval(chatId, userId), ...outboxWrites(outbox)]);
     return true;
   }
 
   async updateMemberRole(chatId: string, userId: string, role: MemberRole, outbox: OutboxEntry[]): Promise<Member | undefined> {
-    if (!this.state.members.get(chatId)?.has(userId)) return undefined;
-    await this.commit({ t: "role", chatId, userId, role }, outboxOp(outbox));
-    return this.getMember(chatId, userId);
+    const { commit } = this.s;
+    const member = this.read(key.member(chatId, userId), codec.member.decode);
+    if (!member) return undefined;
+    member.role = role;
+    await commit.stage([...memberWrites(member), ...outboxWrites(outbox)]);
+    return member;
   }
 
   // --- sequence
   async allocateSeq(chatId: string): Promise<bigint> {
-    const seq = (this.state.counters.get(chatId) ?? 0n) + 1n;
-    await this.commit({ t: "seq", chatId, seq: seq.toString() });
+    const seq = this.counter(chatId) + 1n;
+    await this.s.commit.stage([{ key: key.counter(chatId), value: codec.counter.encode(seq) }]);
     return seq;
   }
 
   async currentSeq(chatId: string): Promise<bigint> {
-    return this.state.counters.get(chatId) ?? 0n;
+    return this.counter(chatId);
+  }
+
+  private counter(chatId: string): bigint {
+    return this.read(key.counter(chatId), codec.counter.decode) ?? 0n;
   }
 
   // --- messages
-  async getIdempotencyRecord(key: IdempotencyKey): Promise<IdempotencyRecord | undefined> {
-    return this.liveIdempotencyRecord(key);
+  async getIdempotencyRecord(k: IdempotencyKey): Promise<IdempotencyRecord | undefined> {
+    return this.liveIdempotencyRecord(k);
   }
 
-  // Synchronous, so commitMessage checks and applies in one turn: no concurrent send with the
-  // same key can slip in between.
-  private liveIdempotencyRecord(key: IdempotencyKey): IdempotencyRecord | undefined {
-    const rec = this.state.idempotency.get(idempotencyKeyString(key));
-    if (!rec || rec.expiresAt <= Date.now()) return undefined;
+  private liveIdempotencyRecord(k: IdempotencyKey): IdempotencyRecord | undefined {
+    const rec = this.read(key.idempotency(k), codec.idempotency.decode);
+    if (!rec || rec.expiresAtMs <= Date.now()) return undefined;
     return { seq: rec.seq, messageId: rec.messageId };
   }
 
   async commitMessage(message: Message, idempotencyTtlMs: number, outbox: OutboxEntry[]): Promise<CommitResult> {
-    const key = { chatId: message.chatId, senderId: message.senderId, clientMessageId: message.clientMessageId };
-    const existing = this.liveIdempotencyRecord(key);
+    const { commit } = this.s;
+    const idem = { chatId: message.chatId, senderId: message.senderId, clientMessageId: message.clientMessageId };
+    const existing = this.liveIdempotencyRecord(idem);
     if (existing) return { status: "duplicate", existing };
-    await this.commit(
-      { t: "msg", message: json.message(message), idemKey: idempotencyKeyString(key), expiresAt: Date.now() + idempotencyTtlMs },
-      outboxOp(outbox),
-    );
+    const expiresAtMs = Date.now() + idempotencyTtlMs;
+    const recordKey = key.idempotency(idem);
+    await commit.stage([
+      { key: key.message(message.chatId, message.seq), value: codec.message.encode(message) },
+      ...idempotencyWrites(recordKey, { seq: message.seq, messageId: message.messageId, expiresAtMs }),
+      ...outboxWrites(outbox),
+    ]);
     return { status: "committed" };
   }
 
   async getMessage(chatId: string, seq: bigint): Promise<Message | undefined> {
-    return this.state.messages.get(chatId)?.find((m) => m.seq === seq);
+    return this.read(key.message(chatId, seq), codec.message.decode);
   }
 
   async listMessages(chatId: string, range: { afterSeq?: bigint; beforeSeq?: bigint; limit: number }): Promise<Message[]> {
-    const all = this.state.messages.get(chatId) ?? [];
+    if (range.limit <= 0) return [];
+    const all = key.messagesOf(chatId);
+    const lower = range.afterSeq === undefined ? { gte: all.gte } : { gt: key.message(chatId, range.afterSeq) };
+    const upper = range.beforeSeq === undefined ? all.lt : key.message(chatId, range.beforeSeq);
     if (range.beforeSeq !== undefined) {
-      const before = all.filter((m) => m.seq < range.beforeSeq!);
-      return before.slice(Math.max(0, before.length - range.limit));
+      // The newest `limit` below beforeSeq, read backwards, returned ascending.
+      const newest = await this.scan({ ...lower, lt: upper, limit: range.limit, reverse: true }, codec.message.decode);
+      return newest.reverse();
     }
-    const after = range.afterSeq ?? 0n;
-    // Messages are sorted: find the first seq > after by binary search (sync is a hot path).
-    let lo = 0;
-    let hi = all.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (all[mid].seq <= after) lo = mid + 1;
-      else hi = mid;
-    }
-    return all.slice(lo, lo + range.limit);
+    return this.scan({ ...lower, lt: upper, limit: range.limit }, codec.message.decode);
   }
 
   // --- receipts
   async advanceReceipt(chatId: string, userId: string, kind: ReceiptKind, seq: bigint): Promise<{ position: ReceiptPosition; changed: boolean }> {
-    const before = this.state.receipts.get(chatId)?.get(userId);
-    const op: Op = { t: "rcpt", chatId, userId, kind, seq: seq.toString(), atMs: Date.now() };
-    this.state.apply(op);
-    const after = this.state.receipts.get(chatId)!.get(userId)!;
-    const changed = after !== before;
-    if (changed) await this.journal.append(op);
-    return { position: after, changed };
+    const k = key.receipt(chatId, userId);
+    const cur = this.read(k, codec.receipt.decode);
+    const { next, changed } = advancePosition({ deliveredSeq: cur?.deliveredSeq ?? 0n, readSeq: cur?.readSeq ?? 0n }, kind, seq);
+    if (cur && !changed) return { position: cur, changed: false };
+    const position = create(ReceiptPositionSchema, { chatId, userId, ...next, updatedAt: timestampFromMs(Date.now()) });
+    await this.s.commit.stage([{ key: k, value: codec.receipt.encode(position) }]);
+    return { position, changed: true };
   }
 
   async listReceipts(chatId: string): Promise<ReceiptPosition[]> {
-    return [...(this.state.receipts.get(chatId)?.values() ?? [])].sort(byUser);
+    return this.scan(key.receiptsOf(chatId), codec.receipt.decode);
   }
 
   // --- outbox
   async listOutbox(limit: number): Promise<OutboxEntry[]> {
-    return [...this.state.outbox.values()].slice(0, limit);
+    if (limit <= 0) return [];
+    // Each shard's first `limit` in drain order, merged by age (inspection only, as DynamoDB).
+    const all: OutboxEntry[] = [];
+    for (let shard = 0; shard < OUTBOX_SHARDS; shard++) all.push(...(await this.listOutboxShard(shard, limit)));
+    return all.sort((a, b) => a.createdAtMs - b.createdAtMs).slice(0, limit);
   }
 
   async listOutboxShard(shard: number, limit: number): Promise<OutboxEntry[]> {
     checkShard(shard);
     if (limit <= 0) return [];
-    const inShard = [...this.state.outbox.values()].filter((e) => outboxShardOf(e.key) === shard);
-    return inShard.sort(compareDrainOrder).slice(0, limit);
+    return this.scan({ ...key.outboxShard(shard), limit }, codec.outbox.decode);
   }
 
   async acquireOutboxLease(shard: number, owner: string, ttlMs: number): Promise<boolean> {
     checkShard(shard);
-    const now = Date.now();
-    const cur = this.leases.get(shard);
-    if (cur && cur.owner !== owner && cur.expiresAtMs >= now) return false;
-    this.leases.set(shard, { owner, expiresAtMs: now + ttlMs });
-    return true;
+    return this.leases.acquire(shard, owner, ttlMs);
   }
 
   async releaseOutboxLease(shard: number, owner: string): Promise<void> {
     checkShard(shard);
-    if (this.leases.get(shard)?.owner === owner) this.leases.delete(shard);
+    this.leases.release(shard, owner);
   }
 
   async deleteOutbox(entries: OutboxEntry[]): Promise<void> {
-    const present = entries.map((e) => e.id).filter((id) => this.state.outbox.has(id));
-    if (present.length > 0) await this.commit({ t: "ob-", ids: present });
+    // Deleting an absent key is a no-op in LevelDB, so no read first.
+    await this.s.commit.stage(entries.map((e) => ({ key: key.outbox(e), value: null })));
   }
 }
 
@@ -207,10 +282,6 @@ function checkShard(shard: number): void {
   if (!Number.isInteger(shard) || shard < 0 || shard >= OUTBOX_SHARDS) throw new RangeError(`outbox shard ${shard} is not in 0..${OUTBOX_SHARDS - 1}`);
 }
 
-function byUser(a: { userId: string }, b: { userId: string }): number {
-  return a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0;
-}
-
-export function createEmbeddedStore(opts: { dataDir: string }): Store {
-  return new EmbeddedStore(opts.dataDir);
+export function createEmbeddedStore(opts: EmbeddedStoreOptions): Store {
+  return new EmbeddedStore(opts);
 }

@@ -1,9 +1,6 @@
 import { ChatError } from "@chat/domain";
-import type { IdempotencyKey } from "../port";
 
-export function idempotencyKeyString(k: IdempotencyKey): string {
-  return `${k.chatId}#${k.senderId}#${k.clientMessageId}`;
-}
+// The page token of listMembershipsOfUser: the last chat id of the page.
 
 export function encodeCursor(lastChatId: string): string {
   return Buffer.from(JSON.stringify({ after: lastChatId })).toString("base64url");

@@ -1,0 +1,41 @@
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { ChatSchema, MemberSchema, MessageSchema, ReceiptPositionSchema, type Chat, type Member, type Message, type ReceiptPosition } from "@chat/proto";
+import type { IdempotencyRecord, OutboxEntry } from "../port";
+
+// Values as stored: proto values in their binary encoding (compact, and what the rest of the
+// system speaks), the store's own records as JSON.
+
+export interface StoredIdempotency extends IdempotencyRecord {
+  expiresAtMs: number;
+}
+
+// Buffer rather than TextEncoder/TextDecoder: faster for short strings.
+const utf8 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
+const jsonBytes = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v), "utf8");
+const parse = <T>(b: Uint8Array): T => JSON.parse(utf8(b)) as T;
+
+export const codec = {
+  chat: { encode: (c: Chat) => toBinary(ChatSchema, c), decode: (b: Uint8Array) => fromBinary(ChatSchema, b) },
+  member: { encode: (m: Member) => toBinary(MemberSchema, m), decode: (b: Uint8Array) => fromBinary(MemberSchema, b) },
+  message: { encode: (m: Message) => toBinary(MessageSchema, m), decode: (b: Uint8Array) => fromBinary(MessageSchema, b) },
+  receipt: { encode: (r: ReceiptPosition) => toBinary(ReceiptPositionSchema, r), decode: (b: Uint8Array) => fromBinary(ReceiptPositionSchema, b) },
+  counter: { encode: (seq: bigint) => Buffer.from(seq.toString(), "latin1"), decode: (b: Uint8Array) => BigInt(utf8(b)) },
+  idempotency: {
+    encode: (r: StoredIdempotency) => jsonBytes({ seq: r.seq.toString(), messageId: r.messageId, expiresAtMs: r.expiresAtMs }),
+    decode: (b: Uint8Array): StoredIdempotency => {
+      const v = parse<{ seq: string; messageId: string; expiresAtMs: number }>(b);
+      return { seq: BigInt(v.seq), messageId: v.messageId, expiresAtMs: v.expiresAtMs };
+    },
+  },
+  outbox: {
+    encode: ({ payload, seq, ...rest }: OutboxEntry) =>
+      jsonBytes({ ...rest, payload: Buffer.from(payload).toString("base64"), ...(seq === undefined ? {} : { seq: seq.toString() }) }),
+    decode: (b: Uint8Array): OutboxEntry => {
+      const { payload, seq, ...rest } = parse<Omit<OutboxEntry, "payload" | "seq"> & { payload: string; seq?: string }>(b);
+      const entry: OutboxEntry = { ...rest, payload: new Uint8Array(Buffer.from(payload, "base64")) };
+      if (seq !== undefined) entry.seq = BigInt(seq);
+      return entry;
+    },
+  },
+  empty: new Uint8Array(0),
+};
