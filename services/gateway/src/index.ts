@@ -11,6 +11,7 @@ import type { Store } from "@chat/store";
 import { CLOSE, type ClientConnection } from "./connection/client-connection";
 import { ConnectionRegistry } from "./connection/connection-registry";
 import { runSession } from "./connection/session";
+import { TickCork } from "./connection/tick-cork";
 import { deliveryRoutes } from "./delivery/delivery-routes";
 import { createFrameHandlers } from "./handlers/frame-handlers";
 import { singleFlight } from "./health/single-flight";
@@ -64,6 +65,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const userOps = new UserOperationLimiter(operations);
   const admission = new IpAdmission(limits.maxUnauthenticatedPerIp, limits.wsConnectRatePerIp);
   const presenceHealth = new DependencyHealth("presence", log);
+  const cork = new TickCork();
   const handlers = createFrameHandlers({
     store: deps.store,
     ingest,
@@ -145,6 +147,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
         handlers,
         userOps,
         announcer,
+        cork,
         logger: log,
         limits: { ...limits, operations, syncMaxLimit: limits.syncPageMax },
         onFrame: (kind, outcome, code) => metrics.frame(kind, outcome, code),

@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import type { ServerFrame } from "@chat/proto";
 import type { OutgoingFrame } from "../protocol/outgoing-frame";
@@ -5,6 +6,7 @@ import { encodeServerFrame, serverFrame, type Encoding } from "../protocol/frame
 import { ConnectionOperationLimiter, type Operation, type OperationLimits } from "../limits/operation-limits";
 import { OrderGuard } from "./order-guard";
 import type { SessionState } from "./session-state";
+import type { TickCork } from "./tick-cork";
 
 export interface ConnectionLimits {
   outboundBufferMessages: number;
@@ -46,6 +48,10 @@ export class ClientConnection {
     // Releases the route as soon as the server decides to close: a closing connection takes no
     // more pushes, and the close handshake of a client that does not read can take long.
     private readonly onClosing: () => void = () => undefined,
+    // The WebSocket's TCP socket (the upgrade request's) and the gateway's per-tick cork: frames
+    // written within one tick leave in one socket write.
+    private readonly socket?: Duplex,
+    private readonly cork?: TickCork,
   ) {
     this.ops = new ConnectionOperationLimiter(limits.operations, Date.now());
   }
@@ -102,6 +108,8 @@ export class ClientConnection {
     this.ws.ping();
   }
 
+  // JSON goes out as a text frame, whether a string (a reply) or the UTF-8 bytes a pushed frame
+  // was encoded to once for all its connections.
   private write(data: string | Uint8Array): boolean {
     const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
     // bufferedAmount: bytes accepted by ws but not yet written to the kernel. A frame larger than
@@ -113,7 +121,9 @@ export class ClientConnection {
       return false;
     }
     this.queued++;
-    this.ws.send(data, () => this.queued--);
+    if (this.socket && this.cork) this.cork.cork(this.socket);
+    this.ws.send(data, { binary: this.encoding === "proto" }, () => this.queued--);
+    if (this.socket && this.cork) this.cork.flushIfLarge(this.socket);
     return true;
   }
 }

@@ -12,6 +12,7 @@ import type { PresenceAnnouncer } from "../presence/presence-announcer";
 import { ClientConnection, CLOSE, type ConnectionLimits } from "./client-connection";
 import type { ConnectionRegistry } from "./connection-registry";
 import { SessionState } from "./session-state";
+import type { TickCork } from "./tick-cork";
 
 export interface SessionDeps {
   verifier: TokenVerifier;
@@ -19,6 +20,7 @@ export interface SessionDeps {
   handlers: FrameHandlers;
   userOps: UserOperationLimiter;
   announcer: PresenceAnnouncer;
+  cork: TickCork;
   logger: Logger;
   limits: ConnectionLimits & {
     authTimeoutMs: number;
@@ -88,7 +90,7 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
       return fail(isChatError(e) ? e : new ChatError("unauthenticated", "authentication failed"), CLOSE.unauthenticated);
     }
     if (state.phase !== "authenticating") return;
-    const c = new ClientConnection(connectionId, identity.userId, ws, encoding, deps.limits, state, () => void release(c, true));
+    const c = new ClientConnection(connectionId, identity.userId, ws, encoding, deps.limits, state, () => void release(c, true), req.socket, deps.cork);
     let cameOnline: boolean;
     try {
       ({ cameOnline } = await deps.registry.register(c));

@@ -2,15 +2,16 @@ import type { ServerFrame } from "@chat/proto";
 import { encodeServerFrame, type Encoding } from "./frame-codec";
 
 // A frame on its way to many connections: encoded at most once per encoding, however many
-// sockets it is written to.
+// sockets it is written to. JSON is kept as its UTF-8 bytes, so the sockets do not each encode
+// the string again (ws sends them as a text frame, see ClientConnection.write).
 export class OutgoingFrame {
-  private json?: string | Uint8Array;
-  private proto?: string | Uint8Array;
+  private json?: Uint8Array;
+  private proto?: Uint8Array;
 
   constructor(readonly frame: ServerFrame) {}
 
-  data(encoding: Encoding): string | Uint8Array {
-    if (encoding === "json") return (this.json ??= encodeServerFrame(this.frame, "json"));
-    return (this.proto ??= encodeServerFrame(this.frame, "proto"));
+  data(encoding: Encoding): Uint8Array {
+    if (encoding === "json") return (this.json ??= Buffer.from(encodeServerFrame(this.frame, "json") as string));
+    return (this.proto ??= encodeServerFrame(this.frame, "proto") as Uint8Array);
   }
 }
