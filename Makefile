@@ -82,9 +82,14 @@ test-faults: proto
 reliability-doc: $(STAMP)
 	node --import tsx tests/integration/faults/reliability-doc.ts
 
-## lint: buf lint (via proto), then ESLint with typescript-eslint's type-checked rules (eslint.config.js)
+## lint: buf lint (via proto); ESLint with typescript-eslint's type-checked rules (eslint.config.js);
+## the architecture's dependency rules (.dependency-cruiser.cjs); declared dependencies that nothing
+## imports, or imports that nothing declares (knip.json)
+DEPCRUISE_ROOTS := packages services tests scripts $(wildcard bench)
 lint: proto
 	node_modules/.bin/eslint --max-warnings 0 .
+	node_modules/.bin/depcruise --validate .dependency-cruiser.cjs $(DEPCRUISE_ROOTS)
+	node_modules/.bin/knip --dependencies --no-progress --no-gitignore --no-config-hints
 
 typecheck: proto
 	$(PNPM) run typecheck

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { TokenSource } from "./auth/token-source";
+import type { Context } from "./context";
 import { DEFAULTS } from "./defaults";
 import type { Io } from "./io";
 import { configDir } from "./session/paths";
@@ -10,13 +11,6 @@ import type { runCreate } from "./commands/create";
 import type { runLogin } from "./commands/login";
 import type { runTail } from "./commands/tail";
 
-export interface Context {
-  io: Io;
-  store: SessionStore;
-  tokens: TokenSource;
-  // Ends a long-running command (tail) on SIGINT/SIGTERM.
-  signal: AbortSignal;
-}
 
 const positiveInt = (name: string, max: number) => (v: string) => {
   const n = Number(v);

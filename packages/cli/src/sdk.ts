@@ -1,6 +1,6 @@
 import { ChatClient, ChatClientError, nodeWebSocket, type ChatApi } from "@chat/client/node";
 import { CliError, EXIT, exitCodeForServerError } from "./exit-codes";
-import type { Context } from "./program";
+import type { Context } from "./context";
 
 // The SDK, set up from the stored session: the WebSocket client (not connected until asked) and
 // its chat-management API client. Tokens come from the session, refreshed on use.

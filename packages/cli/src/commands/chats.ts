@@ -1,6 +1,6 @@
 import { ChatKind } from "@chat/client/node";
 import { formatChatRow } from "../output/format";
-import type { Context } from "../program";
+import type { Context } from "../context";
 import { api, toCliError } from "../sdk";
 
 export async function runChats(ctx: Context, o: { json?: boolean }): Promise<void> {

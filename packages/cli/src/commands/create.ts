@@ -1,6 +1,6 @@
 import { ChatKind } from "@chat/client/node";
 import { CliError, EXIT } from "../exit-codes";
-import type { Context } from "../program";
+import type { Context } from "../context";
 import { api, toCliError } from "../sdk";
 
 export async function runCreate(ctx: Context, o: { title?: string; member: string[]; direct?: boolean }): Promise<void> {

@@ -1,7 +1,7 @@
 import { login } from "../auth/login";
 import { DEFAULTS } from "../defaults";
 import { CliError, EXIT } from "../exit-codes";
-import type { Context } from "../program";
+import type { Context } from "../context";
 
 export async function runLogin(ctx: Context, o: { issuer: string; api: string; ws: string; clientId: string; port: number; timeout: number }): Promise<void> {
   const api = URL.parse(o.api);

@@ -1,6 +1,6 @@
 import * as oidc from "openid-client";
 import { discoverIssuer } from "../auth/issuer";
-import type { Context } from "../program";
+import type { Context } from "../context";
 
 export async function runLogout(ctx: Context): Promise<void> {
   let session;

@@ -1,5 +1,5 @@
 import { CliError, EXIT } from "../exit-codes";
-import type { Context } from "../program";
+import type { Context } from "../context";
 import { connectOnce, openClient, toCliError } from "../sdk";
 
 const CONNECT_TIMEOUT_MS = 15_000;

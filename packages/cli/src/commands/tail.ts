@@ -1,7 +1,7 @@
 import { PresenceStatus, type ChatClient } from "@chat/client/node";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { formatMessage, formatPresence, formatReceipt, formatTyping } from "../output/format";
-import type { Context } from "../program";
+import type { Context } from "../context";
 import { connectOnce, openClient, toCliError } from "../sdk";
 
 const CONNECT_TIMEOUT_MS = 15_000;

@@ -1,0 +1,1 @@
+export { nodeOnly } from "./node/index";

@@ -1,0 +1,2 @@
+export { proto } from "../../proto/src/index";
+export { port } from "../../store/src/index";

@@ -1,0 +1,1 @@
+export { dynamodb } from "../../store/src/dynamodb/index";

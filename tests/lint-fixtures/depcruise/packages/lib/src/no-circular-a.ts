@@ -1,0 +1,2 @@
+import { b } from "./no-circular-b";
+export const a = () => b;

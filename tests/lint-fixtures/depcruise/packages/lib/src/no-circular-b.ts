@@ -1,0 +1,2 @@
+import { a } from "./no-circular-a";
+export const b = () => a;

@@ -1,0 +1,1 @@
+export const proto = 1;

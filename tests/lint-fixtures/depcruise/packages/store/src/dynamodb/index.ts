@@ -1,0 +1,1 @@
+export const dynamodb = 1;

@@ -1,0 +1,1 @@
+export const wiring = 1;

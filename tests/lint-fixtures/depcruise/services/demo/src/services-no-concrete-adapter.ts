@@ -1,0 +1,1 @@
+export { dynamodb } from "../../../packages/store/src/dynamodb/index";

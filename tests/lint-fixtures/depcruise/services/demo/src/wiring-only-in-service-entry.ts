@@ -1,0 +1,1 @@
+export { wiring } from "../../../packages/wiring/src/index";
