@@ -27,7 +27,8 @@ async function pair(): Promise<{ conn: ClientConnection; client: WebSocket; rece
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
   const received: string[] = [];
-  client.on("message", (d) => received.push(d.toString()));
+  // ws hands text frames over as a Buffer (binaryType "nodebuffer").
+  client.on("message", (d) => received.push((d as Buffer).toString()));
   const { ws, socket } = await accepted;
   await new Promise((r) => client.once("open", r));
   let writes = 0;
