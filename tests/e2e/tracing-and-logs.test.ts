@@ -44,7 +44,8 @@ test("one send yields one connected trace across gateway, ingest and fanout; the
   const body = "secret-body-7f3c9a1e-do-not-log";
 
   exporter.reset();
-  const ack = await tina.request({ sendMessage: { chatId, clientMessageId: "traced-1", body } });
+  tina.send({ requestId: "req-traced-1", sendMessage: { chatId, clientMessageId: "traced-1", body } });
+  const ack = await tina.waitFor((f) => f.replyTo === "req-traced-1");
   expect(ack.messageAck.seq).toBe("1");
   const [atTom] = await tom.messages(chatId, 1);
   expect(atTom.body).toBe(body);
@@ -92,7 +93,19 @@ test("one send yields one connected trace across gateway, ingest and fanout; the
   expect(log).not.toContain(token);
   const traced = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.trace_id === traceId);
   expect(traced.length).toBeGreaterThan(0);
-  expect(traced[0]).toMatchObject({ service: "ingest", level: 20, span_id: persist.spanContext().spanId, msg: "message persisted" });
+  expect(traced.find((l) => l.service === "ingest")).toMatchObject({ level: 20, span_id: persist.spanContext().spanId, msg: "message persisted" });
+  // The gateway's line inside the send span: trace and span ids, the connection and the frame's requestId.
+  const connectionId = tina.frames.find((f) => f.hello)?.hello.connectionId;
+  expect(connectionId).toMatch(/^conn_/);
+  expect(traced.find((l) => l.service === "gateway")).toMatchObject({
+    level: 20,
+    msg: "message acknowledged",
+    span_id: send.spanContext().spanId,
+    connectionId,
+    requestId: "req-traced-1",
+    chatId,
+    seq: "1",
+  });
 });
 
 test("a token or body handed to the logger by mistake is redacted", async () => {
@@ -101,4 +114,46 @@ test("a token or body handed to the logger by mistake is redacted", async () => 
   const line = logLines.slice(before).join("\n");
   expect(line).toContain("mistake");
   for (const leaked of ["tok-123", "tok-456", "body-789", "body-000"]) expect(line).not.toContain(leaked);
+});
+
+test("REST, Connect and gRPC calls run under a request id: the client's x-request-id is kept and echoed, else one is made; every line of the call carries it", async () => {
+  const token = await h.token("rita");
+  const logged = (requestId: string) => logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.requestId === requestId);
+
+  // REST with the client's id: echoed, and the call's line carries it (with the user).
+  const rest = await fetch(`${h.apiUrl}/api/v1/chats`, { headers: { authorization: `Bearer ${token}`, "x-request-id": "client-req-42" } });
+  expect(rest.status).toBe(200);
+  expect(rest.headers.get("x-request-id")).toBe("client-req-42");
+  await until(() => logged("client-req-42").length > 0, 10_000, "the REST call's log line");
+  expect(logged("client-req-42")[0]).toMatchObject({ service: "chatmgmt", msg: "api request", procedure: "ListMyChats", userId: "rita", code: "ok" });
+
+  // A refused call (bad token) is logged under its id too, including the verifier's reason line.
+  const refused = await fetch(`${h.apiUrl}/api/v1/chats`, { headers: { authorization: "Bearer not-a-token", "x-request-id": "client-req-43" } });
+  expect(refused.status).toBe(401);
+  expect(refused.headers.get("x-request-id")).toBe("client-req-43");
+  await until(() => logged("client-req-43").some((l) => l.msg === "api request"), 10_000, "the refused call's log line");
+  expect(logged("client-req-43").map((l) => l.msg)).toEqual(expect.arrayContaining(["access token refused", "api request"]));
+  expect(logged("client-req-43").find((l) => l.msg === "api request")).toMatchObject({ code: "unauthenticated" });
+
+  // Connect without an id (and with one that is not an id: log injection): a fresh one is made and echoed.
+  for (const sent of [undefined, "bad id\nwith newline"]) {
+    const res = await fetch(`${h.apiUrl}/messaging.v1.ChatMgmtService/ListMyChats`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...(sent ? { "x-request-id": encodeURIComponent(sent) } : {}) },
+      body: "{}",
+    });
+    expect(res.status).toBe(200);
+    const made = res.headers.get("x-request-id")!;
+    expect(made).toMatch(/^req_[0-9a-f-]{36}$/);
+    await until(() => logged(made).length > 0, 10_000, "the Connect call's log line");
+    expect(logged(made)[0]).toMatchObject({ service: "chatmgmt", procedure: "ListMyChats", code: "ok" });
+  }
+
+  // gRPC: the client's id comes back as a response header.
+  const headers = new Headers();
+  await (await h.grpc("rita")).listMyChats({}, { headers: { "x-request-id": "grpc-req-7" }, onHeader: (hs) => hs.forEach((v, k) => headers.set(k, v)) });
+  expect(headers.get("x-request-id")).toBe("grpc-req-7");
+  await until(() => logged("grpc-req-7").length > 0, 10_000, "the gRPC call's log line");
+
+  expect(logLines.join("\n")).not.toContain(token);
 });

@@ -11,6 +11,7 @@ import { createLogger, createMetricsRegistry } from "@chat/observability";
 import { ChatKind, ChatSchema, IngestService, MemberRole, MemberSchema, MessagePersistedSchema } from "@chat/proto";
 import { GrpcRpcHost, serviceCredentialClient } from "@chat/rpc";
 import type { Store } from "@chat/store";
+import { until as pollUntil } from "./until";
 
 // MISSION §4 guarantees, driven through ingest's real gRPC API on whichever adapters the caller
 // passes (embedded in e2e, DynamoDB Local + Kafka in integration): an acknowledged send is
@@ -41,14 +42,15 @@ export function outage(log: EventLog): { log: EventLog; down: boolean } {
 
 const SECRET = "republish-test-secret-0123456789";
 
-async function ingestOn(store: Store, eventLog: EventLog): Promise<{ ingest: RunningIngest; send(chatId: string, n: number): Promise<bigint> }> {
+async function ingestOn(store: Store, eventLog: EventLog): Promise<{ ingest: RunningIngest; send(chatId: string, n: number): Promise<bigint>; backlog(): Promise<{ value: number; up: number }> }> {
   const config = loadConfig({}, { CHAT_INGEST_GRPC_PORT: "0", CHAT_SERVICE_SECRET: SECRET, CHAT_LOG_LEVEL: "silent", CHAT_OUTBOX_INTERVAL_MS: "200" });
+  const metrics = createMetricsRegistry("ingest", false);
   const ingest = await startIngest(config, {
     store,
     eventLog,
     rpc: new GrpcRpcHost("127.0.0.1", SECRET),
     logger: createLogger("ingest", "silent"),
-    metrics: createMetricsRegistry("ingest", false),
+    metrics,
   });
   const client = createClient(IngestService, createGrpcTransport({ baseUrl: ingest.address, interceptors: [serviceCredentialClient(SECRET)] }));
   return {
@@ -56,6 +58,12 @@ async function ingestOn(store: Store, eventLog: EventLog): Promise<{ ingest: Run
     async send(chatId, n) {
       const res = await client.persistMessage({ chatId, senderId: "alice", clientMessageId: `cm-${n}`, body: `message ${n}` });
       return res.message!.seq;
+    },
+    // The outbox backlog gauge as a scrape of ingest's /metrics reads it.
+    async backlog() {
+      const text = await metrics.metrics();
+      const read = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1]);
+      return { value: read("outbox_backlog"), up: read("outbox_backlog_up") };
     },
   };
 }
@@ -114,20 +122,23 @@ export function describeOutboxRepublish(name: string, adapters: () => Promise<Ad
     test("sends are acknowledged during an event-log outage, and every event is published in per-chat order once it is back", async () => {
       const store = await a.openStore();
       const log = outage(a.eventLog);
-      const { ingest, send } = await ingestOn(store, log.log);
+      const { ingest, send, backlog } = await ingestOn(store, log.log);
       const chats = [await newChat(store), await newChat(store)];
+      expect(await backlog()).toEqual({ value: 0, up: 1 });
       const events = await watch(a.eventLog, chats);
       try {
         log.down = true;
         const acked = await Promise.all(chats.map(async (c) => { const seqs = []; for (let i = 1; i <= 10; i++) seqs.push(await send(c, i)); return seqs; }));
         for (const seqs of acked) expect(seqs).toEqual(range(1, 10));
-        // Nothing could be published: the events wait in the outbox.
+        // Nothing could be published: the events wait in the outbox, and the gauge says so.
         expect(events.total()).toBe(0);
+        expect(await backlog()).toEqual({ value: 20, up: 1 });
         log.down = false;
         // New sends right after the recovery must not overtake the backlog.
         await Promise.all(chats.map(async (c) => { for (let i = 11; i <= 15; i++) await send(c, i); }));
         await until("all 30 events", () => events.total() >= 30);
         for (const c of chats) expect(events.seen.get(c)).toEqual(range(1, 15));
+        await pollUntil(async () => (await backlog()).value === 0, 60_000, "the outbox backlog gauge back to 0");
       } finally {
         await events.stop();
         await ingest.stop();

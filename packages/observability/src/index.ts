@@ -2,6 +2,7 @@ export { createLogger, REDACT_PATHS, type Logger, type DestinationStream } from 
 export { createMetricsRegistry } from "./metrics";
 export { startTracing, traceHeaders, contextFromHeaders, activeTraceIds, type Tracing, type TracingOptions } from "./tracing";
 export { inSpan, tracedPort, startSpan, spanContext, SpanKind } from "./spans";
+export { currentRequestId, requestIdFrom, withRequestId, REQUEST_ID_HEADER } from "./request-id";
 export { DependencyHealth } from "./dependency-health";
 export { registerDependencyGauge, boundedSampler, renderMetrics, type Sample } from "./dependency-gauge";
 export { Registry, Counter, Gauge, Histogram } from "prom-client";

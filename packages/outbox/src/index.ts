@@ -1,2 +1,3 @@
 export { OutboxRelay, type OutboxRelayOptions } from "./outbox-relay";
 export { publishPlan } from "./publish-order";
+export { registerOutboxBacklogGauge, OUTBOX_BACKLOG_CAP, OUTBOX_BACKLOG_METRIC } from "./backlog-gauge";

@@ -92,6 +92,9 @@ export interface ReceiptRepository {
 export interface OutboxRepository {
   // For inspection (tests, tools): up to `limit` entries, oldest first.
   listOutbox(limit: number): Promise<OutboxEntry[]>;
+  // Entries waiting to be published (the backlog gauge), counted up to `cap` (min(count, cap)):
+  // during a large backlog a scrape must not read the whole table. Drain leases do not count.
+  countOutbox(cap: number): Promise<number>;
   // The first `limit` entries of one shard (0 ≤ shard < OUTBOX_SHARDS) in drain order
   // (compareDrainOrder in outbox-shard.ts: a chat's messages in seq order).
   listOutboxShard(shard: number, limit: number): Promise<OutboxEntry[]>;

@@ -5,8 +5,8 @@ import type { Config } from "@chat/config";
 import { ALL_TOPICS, DEFAULT_LIMITS } from "@chat/domain";
 import type { EventLog } from "@chat/eventlog";
 import type { TokenVerifier } from "@chat/identity";
-import { healthBody, probeAll, readyBody, renderMetrics, serveAsync, type Logger, type Registry } from "@chat/observability";
-import { OutboxRelay } from "@chat/outbox";
+import { healthBody, probeAll, readyBody, renderMetrics, REQUEST_ID_HEADER, requestIdFrom, serveAsync, withRequestId, type Logger, type Registry } from "@chat/observability";
+import { OutboxRelay, registerOutboxBacklogGauge } from "@chat/outbox";
 import { ChatMgmtService } from "@chat/proto";
 import { chatErrorsToConnect, createConnectHttpHandler, peerAddressKey, PEER_ADDRESS_HEADER, startGrpcServer } from "@chat/rpc";
 import { buildOpenApi, createRestHandler, sendNotFound } from "@chat/transcoder";
@@ -16,6 +16,7 @@ import { userAuthInterceptor } from "./auth/user-context";
 import { ChatService } from "./chats/chat-service";
 import { PageTokens } from "./chats/page-token";
 import { chatMgmtRoutes } from "./rpc/chatmgmt-routes";
+import { requestLogInterceptor } from "./rpc/request-log";
 
 export interface ChatMgmtDeps {
   store: Store;
@@ -53,10 +54,16 @@ export async function startChatMgmt(config: Config, deps: ChatMgmtDeps): Promise
     (entry) => relay.publishNow(entry),
     new PageTokens(config.serviceSecret),
   );
+  registerOutboxBacklogGauge(deps.metrics, deps.store);
   const maxRequestBytes = config.limits.apiMaxRequestBytes;
   const routes = chatMgmtRoutes(chats);
   // Authentication first, then limits that need the user; the same chain on every transport.
-  const guards = [userAuthInterceptor(deps.verifier, deps.logger), rateLimitInterceptor({ perUser: config.limits.apiPerUser, perIp: config.limits.apiPerIp })];
+  // Outermost after the error mapping: the request id and the log line cover refused calls too.
+  const guards = [
+    requestLogInterceptor(deps.logger, deps.metrics),
+    userAuthInterceptor(deps.verifier, deps.logger),
+    rateLimitInterceptor({ perUser: config.limits.apiPerUser, perIp: config.limits.apiPerIp }),
+  ];
   // The public API is served over gRPC on a network port in every mode (all-in-one too): it is
   // for clients, not an internal hop, so it does not go through the RpcHost.
   const grpc = await startGrpcServer({ host: config.host, port: config.chatmgmt.grpcPort, routes, interceptors: [chatErrorsToConnect, ...guards], readMaxBytes: maxRequestBytes });
@@ -71,7 +78,7 @@ export async function startChatMgmt(config: Config, deps: ChatMgmtDeps): Promise
     forwardHeaders: (req) => new Headers({ authorization: req.headers.authorization ?? "", [PEER_ADDRESS_HEADER]: req.socket.remoteAddress ?? "" }),
   });
   const openapi = JSON.stringify(buildOpenApi([ChatMgmtService], { title: "Chat management API", version: "v1" }));
-  const server: Server = createServer(serveAsync(async (req, res) => {
+  const serve = serveAsync(async (req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/api/v1/openapi.json") {
       res.writeHead(200, { "content-type": "application/json" });
@@ -90,7 +97,14 @@ export async function startChatMgmt(config: Config, deps: ChatMgmtDeps): Promise
     }
     if (deps.httpRoutes?.(req, res)) return;
     connect(req, res);
-  }, (err) => deps.logger.error({ err }, "chatmgmt HTTP request failed")));
+  }, (err) => deps.logger.error({ err }, "chatmgmt HTTP request failed"));
+  // Every HTTP request runs under a request id (the client's x-request-id if it looks like one),
+  // echoed in the response, so a client's report and our log lines meet.
+  const server: Server = createServer((req, res) => {
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    withRequestId(requestId, () => serve(req, res));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.chatmgmt.port, config.host, () => resolve());

@@ -71,6 +71,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     ingest,
     router,
     presence: deps.presence,
+    logger: log,
     limits: {
       maxBodyBytes: limits.maxBodyBytes,
       maxIdLength: DEFAULT_LIMITS.maxIdLength,
@@ -150,7 +151,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
         cork,
         logger: log,
         limits: { ...limits, operations, syncMaxLimit: limits.syncPageMax },
-        onFrame: (kind, outcome, code) => metrics.frame(kind, outcome, code),
+        onFrame: (kind, outcome, code, startedAt) => metrics.frame(kind, outcome, code, startedAt),
         onAuthSettled: admission.track(peerIp(req)),
       });
     },

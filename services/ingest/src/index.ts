@@ -2,7 +2,7 @@ import { ALL_TOPICS, DEFAULT_LIMITS } from "@chat/domain";
 import type { Config } from "@chat/config";
 import type { EventLog } from "@chat/eventlog";
 import { contextFromHeaders, Gauge, Histogram, inSpan, SpanKind, traceHeaders, tracedPort, type Logger, type Registry } from "@chat/observability";
-import { OutboxRelay } from "@chat/outbox";
+import { OutboxRelay, registerOutboxBacklogGauge } from "@chat/outbox";
 import type { RpcHost } from "@chat/rpc";
 import type { Store } from "@chat/store";
 import { MessagePersister } from "./persist/persist-message";
@@ -56,6 +56,7 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Run
       this.set(persister.load());
     },
   });
+  registerOutboxBacklogGauge(deps.metrics, deps.store);
   const served = await deps.rpc.serve("ingest", ingestRoutes(persister, persistDuration, deps.logger), { port: config.ingest.grpcPort, internal: true });
   relay.start();
   // Anything left by a previous run (crash between commit and publish) goes out now.

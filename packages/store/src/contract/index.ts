@@ -412,6 +412,32 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         await store().deleteOutbox([]);
       });
 
+      it("countOutbox counts waiting entries of every shard, not the drain leases, up to the cap", async () => {
+        const before = await store().countOutbox(1_000_000);
+        const chats = Array.from({ length: 10 }, () => chat());
+        const written: OutboxEntry[] = [];
+        for (const c of chats) {
+          const created = event(c.chatId, "chats.created");
+          const persisted = { ...event(c.chatId, "messages.persisted"), seq: 1n };
+          await store().createChat(c, [], [created]);
+          await store().commitMessage(message(c.chatId, 1n), 60_000, [persisted]);
+          written.push(created, persisted);
+        }
+        expect(new Set(written.map((e) => outboxShardOf(e.key))).size).toBeGreaterThan(1);
+        expect(await store().countOutbox(1_000_000)).toBe(before + 20);
+        // A held lease lives next to the entries in some stores: it is not backlog.
+        const owner = `owner-${randomUUID()}`;
+        expect(await store().acquireOutboxLease(0, owner, 60_000)).toBe(true);
+        expect(await store().countOutbox(1_000_000)).toBe(before + 20);
+        await store().releaseOutboxLease(0, owner);
+        expect(await store().countOutbox(before + 5)).toBe(before + 5);
+        expect(await store().countOutbox(0)).toBe(0);
+        await store().deleteOutbox(written.slice(0, 5));
+        expect(await store().countOutbox(1_000_000)).toBe(before + 15);
+        await store().deleteOutbox(written);
+        expect(await store().countOutbox(1_000_000)).toBe(before);
+      });
+
       it("listOutbox with limit 0 is empty", async () => {
         expect(await store().listOutbox(0)).toEqual([]);
       });

@@ -1,4 +1,4 @@
-import { DeleteItemCommand, UpdateItemCommand, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, QueryCommand, UpdateItemCommand, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
 import { OUTBOX_SHARDS, outboxShardOf } from "../outbox-shard";
 import type { OutboxEntry, OutboxRepository } from "../port";
 import type { DynamoContext } from "./context";
@@ -79,6 +79,33 @@ export function createOutbox(ctx: DynamoContext): { writer: OutboxWriter; reposi
         .sort((a, b) => Number(a.created_at - b.created_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .slice(0, limit);
       return rows.map(outboxFromRow);
+    },
+
+    // Select COUNT per shard: the read capacity of the items scanned, without transferring them;
+    // each shard stops once the total reached the cap.
+    async countOutbox(cap) {
+      if (cap <= 0) return 0;
+      let total = 0;
+      await Promise.all(
+        SHARDS.map(async (shard) => {
+          let start: Item | undefined;
+          do {
+            const out = await ctx.client.send(
+              new QueryCommand({
+                TableName: ctx.tables.outbox,
+                KeyConditionExpression: "#shard = :shard",
+                ExpressionAttributeNames: { "#shard": "shard" },
+                ExpressionAttributeValues: toItem({ ":shard": shard }),
+                Select: "COUNT",
+                ExclusiveStartKey: start,
+              }),
+            );
+            total += out.Count ?? 0;
+            start = out.LastEvaluatedKey;
+          } while (start && total < cap);
+        }),
+      );
+      return Math.min(total, cap);
     },
 
     async listOutboxShard(shard, limit) {

@@ -271,6 +271,10 @@ export class EmbeddedStore implements Store {
     return all.sort((a, b) => a.createdAtMs - b.createdAtMs).slice(0, limit);
   }
 
+  async countOutbox(cap: number): Promise<number> {
+    return Math.max(0, Math.min(this.state.outbox.size, cap));
+  }
+
   async listOutboxShard(shard: number, limit: number): Promise<OutboxEntry[]> {
     checkShard(shard);
     if (limit <= 0) return [];

@@ -31,8 +31,9 @@ export interface SessionDeps {
     typingRelayIntervalMs: number;
     maxFramesBeforeHello: number;
   };
-  // code: the error code sent back, for outcome "error".
-  onFrame(kind: string, outcome: "ok" | "error", code?: string): void;
+  // code: the error code sent back, for outcome "error"; startedAt: performance.now() when the
+  // frame was taken up (sends only: the send→ack latency).
+  onFrame(kind: string, outcome: "ok" | "error", code?: string, startedAt?: number): void;
   // Called once, when the session leaves the unauthenticated phases (opened or closed).
   onAuthSettled(): void;
 }
@@ -191,6 +192,7 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
 
   const dispatch = async (c: ClientConnection, frame: ClientFrame) => {
     const kind = frame.kind.case!;
+    const startedAt = kind === "sendMessage" ? performance.now() : undefined;
     const started = c.beginRequest();
     try {
       if (!started) throw new ChatError("rate_limited", `more than ${2 * deps.limits.maxInFlightPerConnection} requests in flight on this connection`, { retryAfterMs: 100 });
@@ -199,15 +201,15 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
       c.takeToken(op);
       deps.userOps.take(op, c.userId, Date.now());
       // The handlers are keyed by the frame kinds they serve (see createFrameHandlers).
-      const handle = deps.handlers[kind as Exclude<typeof kind, "auth">] as (c: ClientConnection, value: unknown) => Promise<ServerFrame | undefined>;
-      const answer = await handle(c, frame.kind.value);
-      deps.onFrame(kind, "ok");
+      const handle = deps.handlers[kind as Exclude<typeof kind, "auth">] as (c: ClientConnection, value: unknown, requestId: string) => Promise<ServerFrame | undefined>;
+      const answer = await handle(c, frame.kind.value, frame.requestId);
+      deps.onFrame(kind, "ok", undefined, startedAt);
       // A copy: the handler may have handed the same frame to the relay for other members.
       if (answer) c.reply({ ...answer, replyTo: frame.requestId });
     } catch (e) {
       const err = isChatError(e) ? e : new ChatError("internal", "internal error");
-      deps.onFrame(kind, "error", err.code);
-      if (!isChatError(e)) log.error({ err: e, kind }, "frame handler failed");
+      deps.onFrame(kind, "error", err.code, startedAt);
+      if (!isChatError(e)) log.error({ err: e, kind, requestId: frame.requestId }, "frame handler failed");
       const send = frame.kind.case === "sendMessage" ? { chatId: frame.kind.value.chatId, clientMessageId: frame.kind.value.clientMessageId } : {};
       c.reply(errorFrame(err, frame.requestId, snake(kind), send));
     } finally {

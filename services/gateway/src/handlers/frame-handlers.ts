@@ -1,7 +1,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { ChatError, validateId, validateSend, type ReceiptKind } from "@chat/domain";
 import { PresenceStatus, type ClientFrame, type ServerFrame } from "@chat/proto";
-import { inSpan, SpanKind } from "@chat/observability";
+import { inSpan, SpanKind, type Logger } from "@chat/observability";
 import type { Presence } from "@chat/presence";
 import type { FrameRouter } from "@chat/routing";
 import type { Store } from "@chat/store";
@@ -15,6 +15,7 @@ export interface HandlerDeps {
   ingest: IngestClient;
   router: FrameRouter;
   presence: Pick<Presence, "connectionsOf">;
+  logger: Logger;
   limits: { maxBodyBytes: number; maxIdLength: number; syncDefaultLimit: number; syncMaxLimit: number; typingRelayIntervalMs: number; presenceAnnounceMaxChats: number };
 }
 
@@ -65,13 +66,16 @@ export function createFrameHandlers(deps: HandlerDeps) {
   }
 
   return {
-    async sendMessage(conn: ClientConnection, f: Kind<"sendMessage">): Promise<ServerFrame> {
+    async sendMessage(conn: ClientConnection, f: Kind<"sendMessage">, requestId = ""): Promise<ServerFrame> {
       // Checked here too so an oversize body never travels to ingest.
       const input = validateSend({ chatId: f.chatId, clientMessageId: f.clientMessageId, body: f.body, contentType: f.contentType }, limits);
       // Each send starts a trace that follows the message through ingest, Kafka and fanout.
-      const res = await inSpan("gateway", "gateway.send_message", { kind: SpanKind.SERVER, attributes: { "chat.id": input.chatId } }, () =>
-        deps.ingest.persist({ ...input, senderId: conn.userId }),
-      );
+      const res = await inSpan("gateway", "gateway.send_message", { kind: SpanKind.SERVER, attributes: { "chat.id": input.chatId } }, async () => {
+        const persisted = await deps.ingest.persist({ ...input, senderId: conn.userId });
+        // Inside the span, so the line carries the trace and span ids next to the connection's.
+        deps.logger.debug({ connectionId: conn.id, requestId, chatId: input.chatId, seq: String(persisted.message?.seq), duplicate: persisted.duplicate }, "message acknowledged");
+        return persisted;
+      });
       const m = res.message!;
       return serverFrame({
         case: "messageAck",

@@ -29,8 +29,13 @@ function boundChildren<L extends string>(counter: Counter<L>, label: L, known: r
   };
 }
 
+// A send answered with an error is "failed" when the server is at fault (the availability SLO
+// counts these) and "refused" when the request was (bad input, limits, permissions).
+const SERVER_FAULTS = new Set(["unavailable", "internal", "deadline_exceeded"]);
+
 export interface GatewayMetrics {
-  frame(kind: string, outcome: "ok" | "error", code?: string): void;
+  // startedAt (performance.now()) is given for sends: the send→ack latency.
+  frame(kind: string, outcome: "ok" | "error", code?: string, startedAt?: number): void;
   upgradeRefused(code: string): void;
   pushed(frame: ServerFrame, connections: number, delivered: number, nowMs: number): void;
 }
@@ -51,17 +56,31 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
+  const sendAck = new Histogram({
+    name: "gateway_send_ack_seconds",
+    help: "Send to ack: from taking up a sendMessage frame to its answer (message_ack or error), by outcome: ok, refused (the client's fault), failed (the server's)",
+    labelNames: ["outcome"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const sendAckBy = { ok: sendAck.labels({ outcome: "ok" }), refused: sendAck.labels({ outcome: "refused" }), failed: sendAck.labels({ outcome: "failed" }) };
   const okBy = new Map<string, Child>(CLIENT_KINDS.map((k) => [k, bind(frames, { kind: k, outcome: "ok" })]));
   const errBy = new Map<string, Child>(CLIENT_KINDS.map((k) => [k, bind(frames, { kind: k, outcome: "error" })]));
   const limitedBy = boundChildren(rateLimited, "kind", [...CLIENT_KINDS, "connect"]);
   const pushedBy = boundChildren(pushedTotal, "kind", SERVER_KINDS);
   return {
-    frame(kind, outcome, code) {
+    frame(kind, outcome, code, startedAt) {
       const by = outcome === "ok" ? okBy : errBy;
       let child = by.get(kind);
       if (!child) by.set(kind, (child = bind(frames, { kind, outcome })));
       child.inc();
-      if (kind === "sendMessage") received.inc();
+      if (kind === "sendMessage") {
+        received.inc();
+        if (startedAt !== undefined) {
+          const by = outcome === "ok" ? sendAckBy.ok : SERVER_FAULTS.has(code ?? "") ? sendAckBy.failed : sendAckBy.refused;
+          by.observe((performance.now() - startedAt) / 1000);
+        }
+      }
       if (code === "rate_limited") limitedBy(kind).inc();
     },
     upgradeRefused(code) {
