@@ -9,5 +9,6 @@ export { validateSend, DEFAULT_CONTENT_TYPE, type SendInput, type SendLimits } f
 export { advancePosition, type ReceiptKind, type Position } from "./receipts/advance";
 export { TokenBucket } from "./limits/token-bucket";
 export { KeyedRateLimiter } from "./limits/keyed-rate-limiter";
+export { CircuitBreaker, type BreakerState, type BreakerOptions, type BreakerGate } from "./limits/circuit-breaker";
 export { assertDecimalInt64, isDecimalInt64Json } from "./json/decimal-int64";
 export { isTraceparent, traceIdOf, spanIdOf } from "./trace-context";

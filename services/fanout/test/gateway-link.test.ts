@@ -1,4 +1,3 @@
-import { GatewayBreaker } from "../src/deliver/breaker";
 import { GatewayLink, UnknownGatewayError, type LinkObserver, type SkipReason } from "../src/deliver/gateway-link";
 
 function recorder() {
@@ -20,39 +19,6 @@ function manualDeliver() {
 }
 
 const flush = () => new Promise((r) => setImmediate(r));
-
-describe("GatewayBreaker", () => {
-  test("opens after the threshold of consecutive failures, half-opens after the cool-down with one trial, closes on success", () => {
-    const changes: string[] = [];
-    const b = new GatewayBreaker({ failureThreshold: 3, cooldownMs: 1000, onChange: (to, from) => changes.push(`${from}->${to}`) });
-    b.failed(0);
-    b.failed(1);
-    b.succeeded();
-    b.failed(2);
-    b.failed(3);
-    expect(b.state).toBe("closed");
-    b.failed(4);
-    expect(b.state).toBe("open");
-    expect(b.allow(500)).toBe(false);
-    expect(b.rejecting(500)).toBe(true);
-    expect(b.allow(1004)).toBe(true);
-    expect(b.state).toBe("half_open");
-    expect(b.allow(1005)).toBe(false);
-    b.succeeded();
-    expect(b.state).toBe("closed");
-    expect(changes).toEqual(["closed->open", "open->half_open", "half_open->closed"]);
-  });
-
-  test("a failed trial re-opens at once for another cool-down", () => {
-    const b = new GatewayBreaker({ failureThreshold: 1, cooldownMs: 1000 });
-    b.failed(0);
-    expect(b.allow(1000)).toBe(true);
-    b.failed(1000);
-    expect(b.state).toBe("open");
-    expect(b.allow(1999)).toBe(false);
-    expect(b.allow(2000)).toBe(true);
-  });
-});
 
 describe("GatewayLink", () => {
   const options = { failureThreshold: 2, cooldownMs: 1000, maxQueued: 5, maxPerCall: 3 };

@@ -1,4 +1,4 @@
-import { GatewayBreaker, type BreakerState } from "./breaker";
+import { CircuitBreaker, type BreakerState } from "@chat/domain";
 
 export type SkipReason = "breaker_open" | "failed" | "queue_full" | "unknown_gateway";
 
@@ -34,7 +34,7 @@ export interface LinkOptions {
 // deliveries are coalesced into the next call), behind a circuit breaker. A slow or dead
 // gateway only ever delays its own queue; the caller never waits for it.
 export class GatewayLink<D> {
-  readonly breaker: GatewayBreaker;
+  readonly breaker: CircuitBreaker;
   private queue: Array<{ delivery: D; at: number }> = [];
   private pumping = false;
   private idleWaiters: Array<() => void> = [];
@@ -49,7 +49,7 @@ export class GatewayLink<D> {
     private readonly options: LinkOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.breaker = new GatewayBreaker({
+    this.breaker = new CircuitBreaker({
       failureThreshold: options.failureThreshold,
       cooldownMs: options.cooldownMs,
       onChange: (to, from) => observer.breakerChanged(gatewayId, to, from),
@@ -90,14 +90,14 @@ export class GatewayLink<D> {
     this.pumping = true;
     try {
       while (this.queue.length > 0) {
-        if (!this.breaker.allow(this.now())) {
+        if (!this.breaker.tryAcquire(this.now()).allowed) {
           this.dropQueued("breaker_open");
           break;
         }
         const batch = this.queue.splice(0, this.options.maxPerCall);
         try {
           const frames = await this.deliver(batch.map((q) => q.delivery));
-          this.breaker.succeeded();
+          this.breaker.onSuccess();
           const done = this.now();
           this.observer.delivered(this.gatewayId, frames);
           for (const q of batch) this.observer.pushDelay(this.gatewayId, (done - q.at) / 1000);
@@ -108,7 +108,7 @@ export class GatewayLink<D> {
             this.observer.skipped(this.gatewayId, "unknown_gateway", batch.length, err);
             continue;
           }
-          this.breaker.failed(this.now());
+          this.breaker.onFailure(this.now());
           this.observer.skipped(this.gatewayId, "failed", batch.length, err);
         }
       }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Logger, type Registry } from "@chat/observability";
-import type { BreakerState } from "./breaker";
+import type { BreakerState } from "@chat/domain";
 import type { LinkObserver } from "./gateway-link";
 
 const STATE_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };

@@ -1,5 +1,8 @@
-// Circuit breaker for gateway -> ingest (ADR-009), with the health colours of seed 000:
-// green = closed, yellow = half-open (one probe allowed), red = open (fail fast).
+import { CircuitBreaker as Breaker, type BreakerState as CoreState } from "@chat/domain";
+
+// The gateway's breaker towards ingest (ADR-009) is the shared one (@chat/domain), reported in
+// the health colours of seed 000: green = closed, yellow = half-open (one probe allowed),
+// red = open (fail fast) — in /ready, the gateway_ingest_health gauge and the warnings.
 export type BreakerState = "green" | "yellow" | "red";
 
 export interface BreakerOptions {
@@ -7,55 +10,32 @@ export interface BreakerOptions {
   openMs: number; // how long to fail fast before letting a probe through
 }
 
+const COLOUR: Record<CoreState, BreakerState> = { closed: "green", half_open: "yellow", open: "red" };
+
 export class CircuitBreaker {
-  private failures = 0;
-  private openedAt = 0;
-  private probing = false;
-  private _state: BreakerState = "green";
+  private readonly core: Breaker;
 
   constructor(
-    private readonly opts: BreakerOptions,
+    opts: BreakerOptions,
     // Told of every change of state (once per change, never per call): the log of health changes.
-    private readonly onChange: (to: BreakerState, from: BreakerState) => void = () => undefined,
-  ) {}
-
-  get state(): BreakerState {
-    return this._state;
+    onChange: (to: BreakerState, from: BreakerState) => void = () => undefined,
+  ) {
+    this.core = new Breaker({ failureThreshold: opts.failureThreshold, cooldownMs: opts.openMs, onChange: (to, from) => onChange(COLOUR[to], COLOUR[from]) });
   }
 
-  // Whether a call may go out now; when red, the remaining time until a probe is allowed.
+  get state(): BreakerState {
+    return COLOUR[this.core.state];
+  }
+
   tryAcquire(now: number): { allowed: true } | { allowed: false; retryAfterMs: number } {
-    if (this._state === "red") {
-      const waited = now - this.openedAt;
-      if (waited < this.opts.openMs) return { allowed: false, retryAfterMs: this.opts.openMs - waited };
-      this.set("yellow");
-    }
-    if (this._state === "yellow") {
-      if (this.probing) return { allowed: false, retryAfterMs: 100 };
-      this.probing = true;
-    }
-    return { allowed: true };
+    return this.core.tryAcquire(now);
   }
 
   onSuccess(): void {
-    this.failures = 0;
-    this.probing = false;
-    this.set("green");
+    this.core.onSuccess();
   }
 
   onFailure(now: number): void {
-    this.probing = false;
-    this.failures++;
-    if (this._state === "yellow" || this.failures >= this.opts.failureThreshold) {
-      this.openedAt = now;
-      this.set("red");
-    }
-  }
-
-  private set(to: BreakerState): void {
-    const from = this._state;
-    if (from === to) return;
-    this._state = to;
-    this.onChange(to, from);
+    this.core.onFailure(now);
   }
 }
