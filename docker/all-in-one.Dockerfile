@@ -2,8 +2,9 @@
 # Build from the repository root: docker build -f docker/all-in-one.Dockerfile -t chat/all-in-one .
 # Base image choice and pinning: docs/adr/0012-container-base-image.md.
 
-# Build stage: the whole workspace with dev dependencies (buf, esbuild), generated proto code,
-# then one self-contained ESM bundle. Nothing of this stage but dist/ reaches the image.
+# Build stage: the whole workspace with dev dependencies (buf, esbuild, vite), generated proto
+# code, then one self-contained ESM bundle and the web page's static build (dist/web). Nothing
+# of this stage but dist/ reaches the image.
 FROM node:24.20.0-alpine3.23 AS build
 WORKDIR /src
 RUN npm install --global pnpm@10.20.0
@@ -16,6 +17,7 @@ COPY scripts/build/ scripts/build/
 RUN cd proto && ../node_modules/.bin/buf generate
 ARG CHAT_BUILD_COMMIT=unknown
 RUN CHAT_BUILD_COMMIT=$CHAT_BUILD_COMMIT node --import tsx scripts/build/bundle.ts all-in-one
+RUN cd packages/web && node_modules/.bin/vite build --logLevel warn --outDir /src/dist/web --emptyOutDir
 
 # Runtime stage: node and the bundle, no package manager, no dependencies to install, non-root.
 FROM node:24.20.0-alpine3.23 AS runtime
@@ -25,11 +27,14 @@ WORKDIR /app
 COPY --from=build /src/dist/all-in-one.mjs /src/dist/all-in-one.mjs.map ./
 # The embedded store's LevelDB binary (musl build on Alpine), loaded from beside the bundle.
 COPY --from=build /src/dist/prebuilds/ ./prebuilds/
+# The web page, served at /app/ on the chat API port.
+COPY --from=build /src/dist/web ./web
 COPY docker/healthcheck.mjs ./
 # The embedded store and the dev issuer's key live on the volume (kept across restarts).
 ENV NODE_ENV=production \
     CHAT_HOST=0.0.0.0 \
-    CHAT_STORE_DATA_DIR=/data/store
+    CHAT_STORE_DATA_DIR=/data/store \
+    CHAT_WEB_DIR=/app/web
 VOLUME ["/data"]
 USER 65534:65534
 EXPOSE 8080 8081 4400

@@ -1,4 +1,4 @@
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 // The variable list itself (the package exports only loadConfig).
@@ -108,4 +108,78 @@ test("the health check script exits 1 when nothing listens and 2 when called wro
   expect(closed.code).toBe(1);
   const usage = await runToEnd(process.execPath, [join(dir, "healthcheck.mjs")], { cwd: dir, env: cleanEnv({}) });
   expect(usage.code).toBe(2);
+});
+
+describe("dist/all-in-one.mjs and the web page", () => {
+  // A stand-in for packages/web/dist: what matters here is which directory is served.
+  function pageDir(): string {
+    const web = mkdtempSync(join(dir, "web-"));
+    mkdirSync(join(web, "assets"));
+    writeFileSync(join(web, "index.html"), "<!doctype html><title>chat web page (bundle test)</title>");
+    writeFileSync(join(web, "assets", "app-1234.js"), "console.log('chat');");
+    return web;
+  }
+
+  async function startAllInOneBundle(extra: Record<string, string>): Promise<{ proc: Running; base: string }> {
+    const ports = await portsEnv();
+    const dataDir = mkdtempSync(join(dir, "web-data-"));
+    const proc = run(process.execPath, [join(dir, "all-in-one.mjs")], { cwd: dataDir, env: cleanEnv({ ...ports, CHAT_STORE_DATA_DIR: join(dataDir, "store"), ...extra }) });
+    running.push(proc);
+    const base = `http://127.0.0.1:${ports.CHAT_CHATMGMT_PORT}`;
+    await waitUntil(async () => {
+      if (proc.child.exitCode !== null) throw new Error(`all-in-one exited with ${proc.child.exitCode}:\n${proc.output.join("")}`);
+      return fetch(`${base}/health`).then((r) => r.ok, () => false);
+    }, 60_000, "all-in-one health");
+    return { proc, base };
+  }
+
+  test("serves /app/ from CHAT_WEB_DIR (as the image sets it), with its assets and config.json", async () => {
+    const { proc, base } = await startAllInOneBundle({ CHAT_WEB_DIR: pageDir() });
+    const page = await fetch(`${base}/app/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await page.text()).toContain("chat web page (bundle test)");
+    const asset = await fetch(`${base}/app/assets/app-1234.js`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("content-type")).toMatch(/^text\/javascript/);
+    const config = (await (await fetch(`${base}/app/config.json`)).json()) as { issuer: string; wsUrl: string };
+    expect(config.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(config.wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws\/v1$/);
+    proc.child.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+  }, 90_000);
+
+  test("without CHAT_WEB_DIR a bundle finds a web/ directory next to it, or says the page is not built", async () => {
+    // The copied bundle has nothing next to it: /app/ says how to build the page.
+    const bare = await startAllInOneBundle({});
+    const missing = await fetch(`${bare.base}/app/`);
+    expect(missing.status).toBe(503);
+    expect(await missing.text()).toMatch(/not built/);
+    bare.proc.child.kill("SIGTERM");
+    expect(await bare.proc.exited).toBe(0);
+
+    const beside = mkdtempSync(join(dir, "beside-"));
+    copyFileSync(join(dir, "all-in-one.mjs"), join(beside, "all-in-one.mjs"));
+    if (existsSync(join(dir, "prebuilds"))) cpSync(join(dir, "prebuilds"), join(beside, "prebuilds"), { recursive: true });
+    cpSync(pageDir(), join(beside, "web"), { recursive: true });
+    const ports = await portsEnv();
+    const proc = run(process.execPath, [join(beside, "all-in-one.mjs")], { cwd: beside, env: cleanEnv({ ...ports, CHAT_STORE_DATA_DIR: join(beside, "store") }) });
+    running.push(proc);
+    const base = `http://127.0.0.1:${ports.CHAT_CHATMGMT_PORT}`;
+    await waitUntil(async () => {
+      if (proc.child.exitCode !== null) throw new Error(`all-in-one exited with ${proc.child.exitCode}:\n${proc.output.join("")}`);
+      return fetch(`${base}/health`).then((r) => r.ok, () => false);
+    }, 60_000, "all-in-one health");
+    expect(await (await fetch(`${base}/app/`)).text()).toContain("chat web page (bundle test)");
+    proc.child.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+  }, 120_000);
+
+  test("a CHAT_WEB_DIR without a page stops the process at start (exit 2) naming the variable", async () => {
+    const empty = mkdtempSync(join(dir, "empty-web-"));
+    const ports = await portsEnv();
+    const r = await runToEnd(process.execPath, [join(dir, "all-in-one.mjs")], { cwd: empty, env: cleanEnv({ ...ports, CHAT_STORE_DATA_DIR: join(empty, "store"), CHAT_WEB_DIR: empty }) });
+    expect(r.code).toBe(2);
+    expect(r.output).toContain(`CHAT_WEB_DIR: ${empty} holds no index.html`);
+  }, 60_000);
 });

@@ -96,11 +96,16 @@ describe.each(dockerfiles)("docker/%s", (file) => {
         const from = flagOf(copy, "from");
         if (from) {
           // Only files the named stage wrote: the bundle (and its source map) under dist/, and
-          // the native prebuilds the bundle loads from beside it.
+          // the native prebuilds the bundle loads from beside it, and for the all-in-one the web
+          // page's build (dist/web, written by a vite build there).
           expect(stageNames.has(from)).toBe(true);
           const producer = stages.find((x) => x.name === from)!;
           const producerDir = args(all(producer, "WORKDIR")[0])[0];
-          for (const src of sources) expect(posix.relative(producerDir, src)).toMatch(new RegExp(`^(dist/${target}\\.mjs(\\.map)?|dist/prebuilds)$`));
+          const outputs = `dist/${target}\\.mjs(\\.map)?|dist/prebuilds` + (target === "all-in-one" ? "|dist/web" : "");
+          for (const src of sources) expect(posix.relative(producerDir, src)).toMatch(new RegExp(`^(${outputs})$`));
+          if (sources.some((src) => src.endsWith("/dist/web"))) {
+            expect(all(producer, "RUN").some((r) => /vite build .*--outDir \/src\/dist\/web/.test(r.getArgumentsContent()!))).toBe(true);
+          }
         } else {
           for (const src of sources) {
             expect({ src, exists: existsSync(repoPath(src)) }).toEqual({ src, exists: true });
@@ -111,6 +116,15 @@ describe.each(dockerfiles)("docker/%s", (file) => {
       expect(workdir).toMatch(/^\//);
     }
   });
+
+  if (target === "all-in-one") {
+    test("the image holds the built web page and points CHAT_WEB_DIR at it", () => {
+      const copy = all(runtime, "COPY").find((c) => args(c)[0].endsWith("/dist/web"));
+      expect(copy && args(copy)).toEqual(["/src/dist/web", "./web"]);
+      expect(args(one(runtime, "WORKDIR"))).toEqual(["/app"]);
+      expect(one(runtime, "ENV").getArgumentsContent()).toMatch(/CHAT_WEB_DIR=\/app\/web\b/);
+    });
+  }
 
   test("the runtime runs as uid 65534 and stops on SIGTERM", () => {
     expect(args(one(runtime, "USER"))).toEqual(["65534:65534"]);

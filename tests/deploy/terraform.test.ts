@@ -161,7 +161,6 @@ describe.each(["dev", "prod"])("environments/%s", (env) => {
       ...Object.values(m.services as Record<string, Json>).flatMap((s) => Object.keys(s.ports)),
       ...Object.keys(settings().tuning),
       "CHAT_SERVICE_SECRET",
-      "CHAT_GATEWAY_ADVERTISED_ADDRESS",
     ]);
     const known = new Set(Object.keys(envSchema.shape));
     expect([...names].filter((n) => !known.has(n))).toEqual([]);
@@ -184,19 +183,25 @@ describe.each(["dev", "prod"])("environments/%s", (env) => {
     const env = Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, standIn(k, String(v))]));
     // Injected by ECS: the secret (Secrets Manager) and the tuning (Parameter Store).
     Object.assign(env, settings().tuning, { CHAT_SERVICE_SECRET: "s".repeat(48) });
-    // The gateway's entrypoint exports its task IP as the advertised gRPC address.
-    const entry = (m.entry_points as Record<string, string[]>)[s];
-    if (entry) {
-      const advertised = /CHAT_GATEWAY_ADVERTISED_ADDRESS="\$\(hostname -i[^)]*\):(\d+)"/.exec(entry.join(" "));
-      expect(Number(advertised?.[1])).toBe(m.services[s].ports.CHAT_GATEWAY_GRPC_PORT);
-      env.CHAT_GATEWAY_ADVERTISED_ADDRESS = `10.0.0.1:${advertised![1]}`;
-    }
-    const config = loadConfig(env, {}, { standalone: s });
+    // The gateway derives its advertised address from the task's network interface ("auto"):
+    // an awsvpc task with one ENI, as the loader would see it.
+    const eni = { eth0: [{ address: "10.0.3.17", netmask: "255.255.255.0", family: "IPv4" as const, mac: "02:00:00:00:00:01", internal: false, cidr: "10.0.3.17/24" }] };
+    const config = loadConfig(env, {}, { standalone: s, networkInterfaces: eni });
+    if (s === "gateway") expect(config.gateway.advertisedAddress).toBe(`http://10.0.3.17:${m.services[s].ports.CHAT_GATEWAY_GRPC_PORT}`);
     expect(config.host).toBe("0.0.0.0");
     expect(config.eventLog.kind).toBe("kafka");
     expect(config.store.kind).toBe("dynamodb");
     expect(config.store.dynamodb.endpoint).toBeUndefined(); // the AWS endpoint, not a local one
     expect(config.presence.kind).toBe("redis");
+  });
+
+  test("no task runs a shell: the image's exec-form entrypoint is kept (the gateway's address comes from CHAT_GATEWAY_ADVERTISED_ADDRESS=auto)", () => {
+    const m = main();
+    expect(m.entry_points).toBeUndefined();
+    expect(m.service_environment.gateway.CHAT_GATEWAY_ADVERTISED_ADDRESS).toBe("auto");
+    const definition = readFileSync(repoPath("terraform/modules/ecs-service/main.tf"), "utf8");
+    expect(definition).not.toMatch(/entryPoint|command\s*=\s*\[\s*"\/bin\/sh"/);
+    for (const file of files) expect({ file, shell: /hostname -i|\/bin\/sh/.test(readFileSync(file, "utf8")) }).toEqual({ file, shell: false });
   });
 
   test("the service secret comes from Secrets Manager, never a plain variable; tuning from Parameter Store", () => {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { startChatMgmt, type RunningChatMgmt } from "@chat/chatmgmt";
-import { loadConfig, type Config } from "@chat/config";
+import { ConfigError, loadConfig, type Config } from "@chat/config";
 import type { EventLog } from "@chat/eventlog";
 import { DEV_CLIENTS, DEV_RESOURCE, startDevIssuer, type DevIssuer } from "@chat/identity/dev-issuer";
 import { startFanout } from "@chat/fanout";
@@ -10,7 +10,7 @@ import { createLogger, createMetricsRegistry, startTracing, type DestinationStre
 import type { SpanExporter } from "@chat/observability";
 import { InProcessRpcHost } from "@chat/rpc";
 import { createEventLog, createPresence, createStore, createVerifier } from "@chat/wiring";
-import { WEB_PATH, webAppRoutes } from "./web-app";
+import { hasWebBuild, WEB_PATH, webAppRoutes } from "./web-app";
 
 export interface AllInOne {
   config: Config;
@@ -36,6 +36,11 @@ export interface AllInOneRuntime {
 
 export async function startAllInOne(overrides: Record<string, string> = {}, env: Record<string, string | undefined> = process.env, runtime: AllInOneRuntime = {}): Promise<AllInOne> {
   const config = loadConfig(env, overrides);
+  // A configured page directory without a page is a deployment mistake: say so at start, not
+  // with a 503 on the first visit.
+  if (config.webDir !== undefined && !hasWebBuild(config.webDir)) {
+    throw new ConfigError([`CHAT_WEB_DIR: ${config.webDir} holds no index.html (the web page's build: make web, packages/web/dist)`]);
+  }
   // "auto" is off here: a developer's single process has no collector and pays nothing.
   const tracing = startTracing({ serviceName: "chat-all-in-one", enabled: config.tracing.mode === "on", otlpEndpoint: config.tracing.otlpEndpoint, sampleRatio: config.tracing.sampleRatio, exporter: runtime.spanExporter });
   const logger = createLogger("all-in-one", config.logLevel, runtime.logDestination);
@@ -59,6 +64,7 @@ export async function startAllInOne(overrides: Record<string, string> = {}, env:
   const ingest = await startIngest(config, { store, eventLog, rpc, logger: child("ingest"), metrics });
   let gatewayPort = 0;
   const web = webAppRoutes({
+    dist: config.webDir,
     // Same origin for the API; the WebSocket on the host name the browser used, gateway port.
     config: (req) => ({
       issuer,

@@ -1,12 +1,23 @@
 import { createReadStream, existsSync, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { extname, join, normalize, sep } from "node:path";
+import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // The web page's static build (packages/web, `vite build`), served at /app/ on the chat
 // management port, so the page and the REST API share an origin (no CORS).
 export const WEB_PATH = "/app/";
-export const WEB_DIST = fileURLToPath(new URL("../../web/dist", import.meta.url));
+// Where the build is looked for when CHAT_WEB_DIR is unset, first found wins: a `web` directory
+// next to the running file (a bundle shipped with its page) and packages/web/dist (the source
+// tree, `make dev`). When neither holds a build, /app/ says how to make one.
+export const WEB_DIST_CANDIDATES = [new URL("./web", import.meta.url), new URL("../../web/dist", import.meta.url)].map((u) => fileURLToPath(u));
+
+export function defaultWebDir(): string {
+  return WEB_DIST_CANDIDATES.find((d) => hasWebBuild(d)) ?? WEB_DIST_CANDIDATES[WEB_DIST_CANDIDATES.length - 1];
+}
+
+export function hasWebBuild(dir: string): boolean {
+  return existsSync(join(dir, "index.html"));
+}
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -26,7 +37,7 @@ export interface WebAppOptions {
 }
 
 export function webAppRoutes(o: WebAppOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const dist = o.dist ?? WEB_DIST;
+  const dist = resolve(o.dist ?? defaultWebDir());
   return (req, res) => {
     const path = decodeURIComponentSafe((req.url ?? "/").split("?")[0]);
     if (path === "/" || path === "/app") {

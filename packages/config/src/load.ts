@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { firstExternalIpv4, type Interfaces } from "./advertised-address";
 import { envSchema, type Env } from "./schema";
 import type { Config } from "./types";
 import { toConfig } from "./types";
@@ -18,6 +19,8 @@ export interface LoadOptions {
   standalone?: string;
   // Set by loadConfigFromSources once SSM / Secrets Manager were read.
   sourcesRead?: boolean;
+  // The host's interfaces for CHAT_GATEWAY_ADVERTISED_ADDRESS=auto (tests); default: the OS's.
+  networkInterfaces?: Interfaces;
 }
 
 const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "[::]"]);
@@ -51,7 +54,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   problems.push(...kafkaSecurityProblems(parsed.data));
   // All-in-one: internal calls never leave the process, so a fresh random secret per run is
   // enough and no guessable value exists.
-  const config = toConfig(parsed.data, parsed.data.CHAT_SERVICE_SECRET ?? randomBytes(32).toString("base64url"));
+  const e = parsed.data;
+  const config = toConfig(e, e.CHAT_SERVICE_SECRET ?? randomBytes(32).toString("base64url"));
+  if (e.CHAT_GATEWAY_ADVERTISED_ADDRESS === "auto") {
+    const ip = firstExternalIpv4(opts.networkInterfaces);
+    if (!ip) problems.push("CHAT_GATEWAY_ADVERTISED_ADDRESS: auto found no non-internal IPv4 address on this host; set the address fanout should dial (host:port)");
+    else if (e.CHAT_GATEWAY_GRPC_PORT === 0) problems.push("CHAT_GATEWAY_ADVERTISED_ADDRESS: auto needs a fixed CHAT_GATEWAY_GRPC_PORT, not 0");
+    else config.gateway.advertisedAddress = `http://${ip}:${e.CHAT_GATEWAY_GRPC_PORT}`;
+  }
   if (config.identity.issuer) {
     const { protocol } = new URL(config.identity.issuer);
     if (protocol !== "https:" && protocol !== "http:") problems.push("CHAT_OIDC_ISSUER must be an https:// URL");

@@ -76,6 +76,9 @@ export const envSchema = z
     CHAT_OIDC_ALGORITHMS: list.default(["RS256", "ES256", "PS256", "EdDSA"]),
     CHAT_OIDC_ALLOW_HTTP: bool.default(false),
     CHAT_DEV_ISSUER_PORT: port.default(4400),
+    // All-in-one: directory of the web page's static build served at /app/ (unset: next to the
+    // bundle or in the source tree, see packages/all-in-one/src/web-app.ts).
+    CHAT_WEB_DIR: z.string().min(1).optional(),
 
     CHAT_HOST: z.string().default("127.0.0.1"),
     CHAT_GATEWAY_PORT: port.default(8080),
@@ -98,8 +101,8 @@ export const envSchema = z
     CHAT_FANOUT_GATEWAY_QUEUE_MAX: positiveInt.default(10_000),
     // Deliveries sent to one gateway in one Deliver call.
     CHAT_FANOUT_DELIVER_BATCH: positiveInt.default(128),
-    // A batch that fails this many times in a row (a poison event at once) goes to dead_letters;
-    // attempt n waits n × backoff before it runs.
+    // After a batch failed, each of its events is tried alone this many times (attempt n is
+    // followed by a wait of n × backoff); one that still fails as poison goes to dead_letters.
     CHAT_FANOUT_DEAD_LETTER_ATTEMPTS: positiveInt.default(3),
     CHAT_FANOUT_RETRY_BACKOFF_MS: positiveInt.default(100),
 

@@ -31,6 +31,8 @@ export interface Config {
   presence: { kind: "embedded" } | { kind: "redis"; url: string; keyPrefix: string };
   identity: { issuer?: string; audience: string; algorithms: string[]; allowHttp: boolean; devIssuerPort: number };
   gateway: { port: number; grpcPort: number; id?: string; advertisedAddress?: string };
+  // All-in-one only: the web page's build; undefined = the default places (web-app.ts).
+  webDir?: string;
   ingest: { grpcPort: number; address: string; httpPort: number };
   chatmgmt: { port: number; grpcPort: number };
   fanout: {
@@ -119,6 +121,7 @@ export function toConfig(e: Env, serviceSecret: string): Config {
       devIssuerPort: e.CHAT_DEV_ISSUER_PORT,
     },
     gateway: { port: e.CHAT_GATEWAY_PORT, grpcPort: e.CHAT_GATEWAY_GRPC_PORT, id: e.CHAT_GATEWAY_ID, advertisedAddress: e.CHAT_GATEWAY_ADVERTISED_ADDRESS },
+    ...(e.CHAT_WEB_DIR ? { webDir: e.CHAT_WEB_DIR } : {}),
     ingest: { grpcPort: e.CHAT_INGEST_GRPC_PORT, address: e.CHAT_INGEST_ADDRESS, httpPort: e.CHAT_INGEST_HTTP_PORT },
     chatmgmt: { port: e.CHAT_CHATMGMT_PORT, grpcPort: e.CHAT_CHATMGMT_GRPC_PORT },
     fanout: {

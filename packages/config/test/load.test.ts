@@ -114,6 +114,36 @@ describe("loadConfig", () => {
     for (const name of names) for (const bad of ["0", "-3", "1.5", "ten"]) expect(problemsOf(() => loadConfig({ [name]: bad })).join()).toMatch(new RegExp(`${name}: `));
   });
 
+  describe("CHAT_GATEWAY_ADVERTISED_ADDRESS=auto", () => {
+    const nic = (address: string, internal = false) => ({ address, netmask: "255.255.255.0", family: "IPv4" as const, mac: "02:00:00:00:00:01", internal, cidr: `${address}/24` });
+    const v6 = { address: "fe80::1", netmask: "ffff:ffff:ffff:ffff::", family: "IPv6" as const, mac: "02:00:00:00:00:01", internal: false, cidr: "fe80::1/64", scopeid: 2 };
+    // An ECS awsvpc task: loopback, the ECS agent's link-local interface, then the ENI.
+    const task = { lo: [nic("127.0.0.1", true)], "ecs-eth0": [nic("169.254.172.2")], eth0: [v6, nic("10.0.3.17")] };
+
+    it("resolves to the first non-internal, non-link-local IPv4 address and the gRPC port", () => {
+      const c = loadConfig({ CHAT_GATEWAY_ADVERTISED_ADDRESS: "auto", CHAT_GATEWAY_GRPC_PORT: "9181" }, {}, { networkInterfaces: task });
+      expect(c.gateway.advertisedAddress).toBe("http://10.0.3.17:9181");
+    });
+
+    it("satisfies the rule for a standalone gateway bound to 0.0.0.0", () => {
+      const c = loadConfig({ CHAT_HOST: "0.0.0.0", CHAT_SERVICE_SECRET: "s".repeat(32), CHAT_GATEWAY_ADVERTISED_ADDRESS: "auto" }, {}, { standalone: "gateway", networkInterfaces: task });
+      expect(c.gateway.advertisedAddress).toBe("http://10.0.3.17:9081");
+    });
+
+    it("refuses to start when the host has no such address, or the gRPC port is not fixed", () => {
+      expect(problemsOf(() => loadConfig({ CHAT_GATEWAY_ADVERTISED_ADDRESS: "auto" }, {}, { networkInterfaces: { lo: [nic("127.0.0.1", true)], eth0: [v6] } }))).toEqual([
+        "CHAT_GATEWAY_ADVERTISED_ADDRESS: auto found no non-internal IPv4 address on this host; set the address fanout should dial (host:port)",
+      ]);
+      expect(problemsOf(() => loadConfig({ CHAT_GATEWAY_ADVERTISED_ADDRESS: "auto", CHAT_GATEWAY_GRPC_PORT: "0" }, {}, { networkInterfaces: task }))).toEqual([
+        "CHAT_GATEWAY_ADVERTISED_ADDRESS: auto needs a fixed CHAT_GATEWAY_GRPC_PORT, not 0",
+      ]);
+    });
+
+    it("leaves an explicit address as it is", () => {
+      expect(loadConfig({ CHAT_GATEWAY_ADVERTISED_ADDRESS: "10.1.1.1:9081" }, {}, { networkInterfaces: task }).gateway.advertisedAddress).toBe("10.1.1.1:9081");
+    });
+  });
+
   it("refuses a default page size above the maximum", () => {
     expect(problemsOf(() => loadConfig({ CHAT_SYNC_PAGE_MAX: "20" }))).toEqual(["CHAT_SYNC_PAGE_DEFAULT: must not exceed CHAT_SYNC_PAGE_MAX"]);
     expect(problemsOf(() => loadConfig({ CHAT_CHATS_PAGE_DEFAULT: "101" }))).toEqual(["CHAT_CHATS_PAGE_DEFAULT: must not exceed CHAT_CHATS_PAGE_MAX"]);

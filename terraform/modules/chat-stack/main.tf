@@ -60,16 +60,15 @@ locals {
   }
 
   service_environment = {
-    gateway  = { CHAT_INGEST_ADDRESS = "http://ingest.${local.namespace}:9082" }
+    # auto: the gateway registers its task IP (first non-internal IPv4, the awsvpc ENI) and its
+    # gRPC port as the address fanout dials; ECS cannot put a task's IP into a variable.
+    gateway = {
+      CHAT_INGEST_ADDRESS             = "http://ingest.${local.namespace}:9082"
+      CHAT_GATEWAY_ADVERTISED_ADDRESS = "auto"
+    }
     ingest   = {}
     fanout   = { CHAT_FANOUT_GROUP_ID = "fanout" }
     chatmgmt = {}
-  }
-
-  # The gateway registers the address fanout dials (its task IP) in Redis. ECS cannot put a
-  # task's IP into a variable, so the entrypoint reads it before starting node.
-  entry_points = {
-    gateway = ["/bin/sh", "-c", "CHAT_GATEWAY_ADVERTISED_ADDRESS=\"$(hostname -i | cut -d' ' -f1):9081\" exec node --enable-source-maps /app/gateway.mjs"]
   }
 }
 
@@ -224,7 +223,6 @@ module "service" {
   ports            = each.value.ports
   health           = each.value.health
   stop_timeout     = 35
-  entry_point      = lookup(local.entry_points, each.key, null)
 
   environment = merge(local.common_environment, local.service_environment[each.key], { for k, v in each.value.ports : k => tostring(v) })
   secrets = merge(

@@ -88,7 +88,6 @@ resource "aws_ecs_task_definition" "this" {
       essential              = true
       readonlyRootFilesystem = true
       user                   = "65534:65534"
-      entryPoint             = var.entry_point
       portMappings           = [for p in sort(values(var.ports)) : { containerPort = p, protocol = "tcp" }]
       environment            = [for k in sort(keys(var.environment)) : { name = k, value = var.environment[k] }]
       secrets                = [for k in sort(keys(var.secrets)) : { name = k, valueFrom = var.secrets[k] }]

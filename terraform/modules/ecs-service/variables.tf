@@ -67,12 +67,6 @@ variable "secrets" {
   default     = {}
 }
 
-variable "entry_point" {
-  description = "Overrides the image's ENTRYPOINT (null keeps it)."
-  type        = list(string)
-  default     = null
-}
-
 variable "vpc_id" {
   type = string
 }

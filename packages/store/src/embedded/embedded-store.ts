@@ -271,8 +271,13 @@ export class EmbeddedStore implements Store {
     return all.sort((a, b) => a.createdAtMs - b.createdAtMs).slice(0, limit);
   }
 
+  // Keys only, each shard's range read up to what is left of the cap.
   async countOutbox(cap: number): Promise<number> {
-    return Math.max(0, Math.min(this.state.outbox.size, cap));
+    let total = 0;
+    for (let shard = 0; shard < OUTBOX_SHARDS && total < cap; shard++) {
+      total += (await this.s.db.keys({ ...key.outboxShard(shard), limit: cap - total }).all()).length;
+    }
+    return total;
   }
 
   async listOutboxShard(shard: number, limit: number): Promise<OutboxEntry[]> {
