@@ -46,7 +46,7 @@ export const envSchema = z
     CHAT_KAFKA_REBALANCE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(3000),
     // Producer micro-batching (issue 7): how long a record waits for others to share its
     // produce request, and the most records per request.
-    CHAT_KAFKA_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
+    CHAT_KAFKA_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(10),
     CHAT_KAFKA_BATCH_MAX_RECORDS: z.coerce.number().int().min(1).max(100_000).default(1000),
     CHAT_KAFKA_SSL: bool.default(false),
     // PEM file of the CA that signed the brokers' certificates; unset: the system roots.
@@ -65,6 +65,15 @@ export const envSchema = z
     CHAT_DYNAMODB_ENDPOINT: z.string().url().optional(),
     CHAT_DYNAMODB_REGION: z.string().default("us-east-1"),
     CHAT_DYNAMODB_TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/).default("chat_"),
+
+    // Membership cache of fanout and gateway (ADR 0027): entries live at most this long (the
+    // safety net behind invalidation by memberships.changed; 0, the default for now, turns the
+    // cache off: see the ADR on Kafka outage recovery), at most
+    // this many member rows are held, and an invalidation arriving later than the lag bound
+    // empties the whole cache.
+    CHAT_MEMBERSHIP_CACHE_TTL_MS: z.coerce.number().int().min(0).default(0),
+    CHAT_MEMBERSHIP_CACHE_MAX_ROWS: positiveInt.default(100_000),
+    CHAT_MEMBERSHIP_CACHE_MAX_LAG_MS: positiveInt.default(5000),
 
     CHAT_PRESENCE: z.enum(["embedded", "redis"]).default("embedded"),
     CHAT_REDIS_URL: z.string().default("redis://127.0.0.1:6379"),

@@ -29,6 +29,8 @@ export interface Config {
   eventLog: { kind: "embedded" } | { kind: "kafka"; brokers: string[]; clientId: string; consumer: KafkaConsumerTiming; producer: { lingerMs: number; maxBatchRecords: number }; security: KafkaSecurityConfig };
   store: { kind: "embedded" | "dynamodb"; dataDir: string; cacheMb: number; dynamodb: { endpoint?: string; region: string; tablePrefix: string } };
   presence: { kind: "embedded" } | { kind: "redis"; url: string; keyPrefix: string };
+  // ttlMs 0: no cache (every member read goes to the store).
+  membershipCache: { ttlMs: number; maxRows: number; maxLagMs: number };
   identity: { issuer?: string; audience: string; algorithms: string[]; allowHttp: boolean; devIssuerPort: number };
   gateway: { port: number; grpcPort: number; id?: string; advertisedAddress?: string };
   // All-in-one only: the web page's build; undefined = the default places (web-app.ts).
@@ -113,6 +115,7 @@ export function toConfig(e: Env, serviceSecret: string): Config {
       dynamodb: { endpoint: e.CHAT_DYNAMODB_ENDPOINT, region: e.CHAT_DYNAMODB_REGION, tablePrefix: e.CHAT_DYNAMODB_TABLE_PREFIX },
     },
     presence: e.CHAT_PRESENCE === "redis" ? { kind: "redis", url: e.CHAT_REDIS_URL, keyPrefix: e.CHAT_REDIS_KEY_PREFIX } : { kind: "embedded" },
+    membershipCache: { ttlMs: e.CHAT_MEMBERSHIP_CACHE_TTL_MS, maxRows: e.CHAT_MEMBERSHIP_CACHE_MAX_ROWS, maxLagMs: e.CHAT_MEMBERSHIP_CACHE_MAX_LAG_MS },
     identity: {
       issuer: e.CHAT_OIDC_ISSUER,
       audience: e.CHAT_OIDC_AUDIENCE,

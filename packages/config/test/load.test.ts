@@ -215,7 +215,7 @@ describe("loadConfig", () => {
 
   it("selects kafka with its brokers list and client id", () => {
     const c = loadConfig({ CHAT_EVENTLOG: "kafka", CHAT_KAFKA_BROKERS: "k1:9092, k2:9092,,k3:9092 ", CHAT_KAFKA_CLIENT_ID: "gw" });
-    expect(c.eventLog).toEqual({ kind: "kafka", brokers: ["k1:9092", "k2:9092", "k3:9092"], clientId: "gw", consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 3000 }, producer: { lingerMs: 5, maxBatchRecords: 1000 }, security: { ssl: false, sasl: { mechanism: "none" } } });
+    expect(c.eventLog).toEqual({ kind: "kafka", brokers: ["k1:9092", "k2:9092", "k3:9092"], clientId: "gw", consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 3000 }, producer: { lingerMs: 10, maxBatchRecords: 1000 }, security: { ssl: false, sasl: { mechanism: "none" } } });
   });
 
   it("selects kafka with default brokers", () => {
@@ -224,9 +224,18 @@ describe("loadConfig", () => {
       brokers: ["127.0.0.1:9092"],
       clientId: "chat",
       consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 3000 },
-      producer: { lingerMs: 5, maxBatchRecords: 1000 },
+      producer: { lingerMs: 10, maxBatchRecords: 1000 },
       security: { ssl: false, sasl: { mechanism: "none" } },
     });
+  });
+
+  it("takes the membership cache's TTL (0 = off), row bound and lag bound; refuses bad values", () => {
+    expect(loadConfig({}).membershipCache).toEqual({ ttlMs: 0, maxRows: 100_000, maxLagMs: 5000 });
+    expect(loadConfig({ CHAT_MEMBERSHIP_CACHE_TTL_MS: "60000" }).membershipCache.ttlMs).toBe(60_000);
+    expect(loadConfig({ CHAT_MEMBERSHIP_CACHE_TTL_MS: "0", CHAT_MEMBERSHIP_CACHE_MAX_ROWS: "10", CHAT_MEMBERSHIP_CACHE_MAX_LAG_MS: "100" }).membershipCache).toEqual({ ttlMs: 0, maxRows: 10, maxLagMs: 100 });
+    expect(problemsOf(() => loadConfig({ CHAT_MEMBERSHIP_CACHE_TTL_MS: "-5" }))[0]).toMatch(/^CHAT_MEMBERSHIP_CACHE_TTL_MS: /);
+    expect(problemsOf(() => loadConfig({ CHAT_MEMBERSHIP_CACHE_MAX_ROWS: "0" }))[0]).toMatch(/^CHAT_MEMBERSHIP_CACHE_MAX_ROWS: /);
+    expect(problemsOf(() => loadConfig({ CHAT_MEMBERSHIP_CACHE_MAX_LAG_MS: "x" }))[0]).toMatch(/^CHAT_MEMBERSHIP_CACHE_MAX_LAG_MS: /);
   });
 
   it("takes the producer's linger and batch size and refuses values out of range", () => {

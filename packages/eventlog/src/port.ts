@@ -46,6 +46,11 @@ export interface SubscribeOptions {
   // Where a group with no committed offset starts. Default: latest.
   fromBeginning?: boolean;
   handleBatch(batch: EventBatch): Promise<void>;
+  // Called with this member's partitions each time the group hands them out: when it joins,
+  // at every rebalance and when a failed consumer rejoins. A reader that keeps state derived
+  // from the stream (a cache it invalidates) resets it here, since a member that was out of
+  // the group may have missed records meanwhile.
+  onAssigned?(assignment: Record<string, number[]>): void;
 }
 
 export interface Subscription {

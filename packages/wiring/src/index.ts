@@ -1,4 +1,5 @@
 export { createEventLog, createStore, createPresence } from "./adapters";
+export { createMembershipCache, type CachedMembership } from "./membership";
 export { createVerifier } from "./identity";
 export { runService, type ServiceRuntime } from "./run-service";
 export { startOpsServer } from "./ops-server";

@@ -6,7 +6,7 @@ import type { Presence } from "@chat/presence";
 import { serviceCredentialClient, type RpcHost } from "@chat/rpc";
 import type { Store } from "@chat/store";
 import { PoisonEventError } from "./consume/event-frames";
-import { createFanoutHandler } from "./consume/fanout-handler";
+import { createFanoutHandler, type MembershipEventSink } from "./consume/fanout-handler";
 import { grpcDeliverCall } from "./deliver/deliver-call";
 import { DeliveryDispatcher } from "./deliver/dispatcher";
 import { linkObserver } from "./deliver/metrics";
@@ -20,6 +20,8 @@ export interface FanoutDeps {
   rpc: RpcHost;
   logger: Logger;
   metrics: Registry;
+  // The membership cache behind `store`, told about the membership events of each batch.
+  membershipEvents?: MembershipEventSink;
 }
 
 export interface RunningFanout {
@@ -38,7 +40,7 @@ export async function startFanout(config: Config, deps: FanoutDeps): Promise<Run
     { failureThreshold: breakerFailures, cooldownMs: breakerCooldownMs, maxQueued: gatewayQueueMax, maxPerCall: deliverBatch },
   );
   const deadLetters = new Counter({ name: "fanout_dead_letters_total", help: "Events diverted to dead_letters", labelNames: ["topic"], registers: [deps.metrics] });
-  const handler = createFanoutHandler({ store: deps.store, dispatcher });
+  const handler = createFanoutHandler({ store: deps.store, dispatcher, ...(deps.membershipEvents ? { membershipEvents: deps.membershipEvents } : {}) });
 
   const subscription = await deps.eventLog.subscribe({
     groupId: config.fanout.groupId,

@@ -3,7 +3,7 @@ import type { EventLog } from "@chat/eventlog";
 import type { Presence } from "@chat/presence";
 import { GrpcRpcHost } from "@chat/rpc";
 import type { Store } from "@chat/store";
-import { createEventLog, createPresence, createStore, probeAll, startOpsServer } from "@chat/wiring";
+import { createEventLog, createMembershipCache, createPresence, createStore, probeAll, startOpsServer, type CachedMembership } from "@chat/wiring";
 import { createLogger, createMetricsRegistry, type Logger, type Registry } from "@chat/observability";
 import { startFanout } from "./index";
 
@@ -18,7 +18,18 @@ export async function start(config: Config, runtime: { logger?: Logger; metrics?
     runtime.adapters?.eventLog ?? createEventLog(config, logger, metrics),
     runtime.adapters?.presence ?? createPresence(config, logger),
   ]);
-  const fanout = await startFanout(config, { store, eventLog, presence, rpc: new GrpcRpcHost(config.host, config.serviceSecret), logger, metrics });
+  // Members per chat per batch from memory, not a store query each (ADR 0027). Only when the
+  // event log is Kafka: an embedded one in a process of its own carries no other process's changes.
+  const membership: CachedMembership = config.eventLog.kind === "kafka" ? createMembershipCache(config, { store, eventLog, logger, metrics, service: "fanout" }) : { store, stop: async () => {} };
+  const fanout = await startFanout(config, {
+    store: membership.store,
+    eventLog,
+    presence,
+    rpc: new GrpcRpcHost(config.host, config.serviceSecret),
+    logger,
+    metrics,
+    ...(membership.invalidator ? { membershipEvents: membership.invalidator } : {}),
+  });
   const ops = await startOpsServer({
     onError: (err) => logger.error({ err }, "ops HTTP request failed"),
     host: config.host,
@@ -34,6 +45,7 @@ export async function start(config: Config, runtime: { logger?: Logger; metrics?
     async stop() {
       // Finish the in-flight batch and commit before leaving the group.
       await fanout.stop();
+      await membership.stop();
       await ops.close();
       await Promise.all([eventLog.close(), store.close(), presence.close()]);
     },

@@ -1,7 +1,7 @@
 import type { Config } from "@chat/config";
 import { GrpcRpcHost } from "@chat/rpc";
 import { createLogger, createMetricsRegistry, type Logger, type Registry } from "@chat/observability";
-import { createPresence, createStore, createVerifier } from "@chat/wiring";
+import { createEventLog, createMembershipCache, createPresence, createStore, createVerifier, type CachedMembership } from "@chat/wiring";
 import { startGateway } from "./index";
 
 // Runs the gateway service on its own: adapters chosen by `config` (see @chat/wiring), closed again
@@ -10,8 +10,13 @@ export async function start(config: Config, runtime: { logger?: Logger; metrics?
   const logger = runtime.logger ?? createLogger("gateway", config.logLevel);
   const metrics = runtime.metrics ?? createMetricsRegistry("gateway");
   const [store, presence, verifier] = await Promise.all([createStore(config, logger), createPresence(config, logger), createVerifier(config)]);
+  // Membership checks, typing and receipt relays and presence contacts read members from a cache
+  // invalidated by the membership events on Kafka (ADR 0027). An embedded event log in a process
+  // of its own would never carry other processes' changes: no cache then.
+  const eventLog = config.eventLog.kind === "kafka" && config.membershipCache.ttlMs > 0 ? await createEventLog(config, logger, metrics) : undefined;
+  const membership: CachedMembership = eventLog ? createMembershipCache(config, { store, eventLog, logger, metrics, service: "gateway" }) : { store, stop: async () => {} };
   const gateway = await startGateway(config, {
-    store,
+    store: membership.store,
     presence,
     verifier,
     rpc: new GrpcRpcHost(config.host, config.serviceSecret),
@@ -22,7 +27,8 @@ export async function start(config: Config, runtime: { logger?: Logger; metrics?
   return {
     async stop() {
       await gateway.stop();
-      await Promise.all([store.close(), presence.close()]);
+      await membership.stop();
+      await Promise.all([store.close(), presence.close(), eventLog?.close()]);
     },
   };
 }

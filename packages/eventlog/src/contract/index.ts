@@ -193,6 +193,26 @@ export function describeEventLogContract(name: string, factory: () => Promise<Ev
     );
 
     it(
+      "reports each member's partitions through onAssigned when it joins and at a rebalance",
+      async () => {
+        const topic = await newTopic(4);
+        const groupId = uniqueName("group");
+        const seen1: Array<Record<string, number[]>> = [];
+        const seen2: Array<Record<string, number[]>> = [];
+        const m1 = await log().subscribe({ groupId, topics: [topic], handleBatch: async () => {}, onAssigned: (a) => seen1.push(a) });
+        subscriptions.push(m1);
+        await eventually("the first member is told it owns all 4 partitions", () => seen1.some((a) => a[topic]?.length === 4));
+        const m2 = await log().subscribe({ groupId, topics: [topic], handleBatch: async () => {}, onAssigned: (a) => seen2.push(a) });
+        subscriptions.push(m2);
+        await eventually("the two members split the 4 partitions", () => splitBetween([m1, m2], topic, 4));
+        // The rebalance is reported to the member that was there first, with its new share.
+        await eventually("both members are told their share", () => JSON.stringify(seen1.at(-1)) === JSON.stringify(m1.assignment()) && JSON.stringify(seen2.at(-1)) === JSON.stringify(m2.assignment()));
+        expect(seen1.length).toBeGreaterThanOrEqual(2);
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
       "delivers the records of a failed batch again and skips nothing after them",
       async () => {
         const topic = await newTopic(1);

@@ -9,6 +9,9 @@ export interface GroupMember {
   stopping: boolean;
   inFlight: number;
   idle: Signal;
+  onAssigned?(assignment: Record<string, number[]>): void;
+  // The assignment last reported to onAssigned, to report changes only.
+  reported?: string;
 }
 
 const MAX_BATCH = 500;
@@ -84,6 +87,14 @@ export class ConsumerGroup {
       if (live.length === 0) continue;
       parts.sort((a, b) => a.partition - b.partition);
       parts.forEach((p, i) => this.owners.set(p, live[i % live.length]));
+    }
+    for (const m of this.members) {
+      if (m.stopping || !m.onAssigned) continue;
+      const assignment = this.assignmentOf(m);
+      const key = JSON.stringify(assignment);
+      if (key === m.reported) continue;
+      m.reported = key;
+      m.onAssigned(assignment);
     }
     for (const s of this.wakeups.values()) s.notify();
   }

@@ -46,6 +46,7 @@ export class EmbeddedEventLog implements EventLog {
       stopping: false,
       inFlight: 0,
       idle: new Signal(),
+      ...(options.onAssigned ? { onAssigned: options.onAssigned } : {}),
     };
     const g = group;
     g.join(member, partitions, options.fromBeginning ?? false);

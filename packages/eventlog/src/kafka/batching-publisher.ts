@@ -31,7 +31,7 @@ export interface BatchingOptions {
 }
 
 export const DEFAULT_MAX_BATCH_BYTES = 512 * 1024;
-export const DEFAULT_BATCHING: BatchingOptions = { lingerMs: 5, maxBatchRecords: 1000, maxBatchBytes: DEFAULT_MAX_BATCH_BYTES };
+export const DEFAULT_BATCHING: BatchingOptions = { lingerMs: 10, maxBatchRecords: 1000, maxBatchBytes: DEFAULT_MAX_BATCH_BYTES };
 
 interface Pending {
   topic: string;

@@ -36,6 +36,7 @@ export async function subscribeKafka(
   let failed = false;
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assignment = normalizeAssignment(payload.memberAssignment);
+    options.onAssigned?.(structuredClone(assignment));
   });
   // A crash disconnects the consumer, which also emits STOP.
   consumer.on(consumer.events.STOP, () => {

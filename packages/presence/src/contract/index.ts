@@ -106,6 +106,29 @@ export function describePresenceContract(name: string, factory: () => Promise<Pr
       test("of no users is empty", async () => {
         expect((await presence().connectionsOf([])).size).toBe(0);
       });
+
+      test("a user named twice is answered once", async () => {
+        const alice = uniqueId("alice");
+        const r = route(alice, "gw:1@eu", "conn:a1");
+        await presence().registerConnection(r, LONG_TTL_MS);
+        const found = await presence().connectionsOf([alice, alice, alice]);
+        expect([...found.keys()]).toEqual([alice]);
+        expect(found.get(alice)).toEqual([r]);
+      });
+
+      // The fanout asks for every member of a batch's chats at once (a 10,000-member chat's
+      // members in one call): one round trip however many users, the offline ones omitted.
+      test("answers for 2,000 users in one call, live ones only", async () => {
+        const users = Array.from({ length: 2000 }, (_, i) => uniqueId(`many${i}`));
+        const online = users.filter((_, i) => i % 3 === 0);
+        await Promise.all(online.map((u, i) => presence().registerConnection(route(u, `gw:${i % 4}`, `conn:${i}`), LONG_TTL_MS)));
+        const expiring = users[1];
+        await presence().registerConnection(route(expiring, "gw:0", "conn:x"), SHORT_TTL_MS);
+        await eventually("the short route expired", async () => !(await presence().connectionsOf([expiring])).has(expiring));
+        const found = await presence().connectionsOf(users);
+        expect(found.size).toBe(online.length);
+        online.forEach((u, i) => expect(found.get(u)).toEqual([route(u, `gw:${i % 4}`, `conn:${i}`)]));
+      });
     });
 
     describe("expiry", () => {

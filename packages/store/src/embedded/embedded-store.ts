@@ -13,7 +13,6 @@ import { importLegacyJournal } from "./journal-import";
 import { key } from "./key-layout";
 import { openLevel, type LevelDb } from "./level-db";
 import { checkFormat } from "./format";
-import { Lru } from "./lru";
 import { OutboxLeases } from "./outbox-leases";
 
 // The all-in-one store (ADR 0024): LevelDB on disk, paged through a bounded cache, so memory
@@ -31,7 +30,6 @@ export interface EmbeddedStoreOptions {
 
 export const DEFAULT_CACHE_MB = 16;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
-const COUNTER_CACHE = 50_000;
 
 interface ScanRange {
   gt?: string;
@@ -53,9 +51,6 @@ export class EmbeddedStore implements Store {
   // Drain leases are coordination, not data: kept in memory only (after a restart every lease
   // is free, which is what an expired lease means anyway).
   private readonly leases = new OutboxLeases();
-  // Counters of the recently active chats: every send reads its chat's counter, and this store
-  // is the only writer of counters, so the cache is updated by the writes themselves.
-  private readonly counters = new Lru<string, bigint>(COUNTER_CACHE);
 
   constructor(private readonly opts: EmbeddedStoreOptions) {}
 
@@ -182,9 +177,7 @@ export class EmbeddedStore implements Store {
   // --- sequence
   async allocateSeq(chatId: string): Promise<bigint> {
     const seq = this.counter(chatId) + 1n;
-    const staged = this.s.commit.stage([{ key: key.counter(chatId), value: codec.counter.encode(seq) }]);
-    this.counters.set(chatId, seq);
-    await staged;
+    await this.s.commit.stage([{ key: key.counter(chatId), value: codec.counter.encode(seq) }]);
     return seq;
   }
 
@@ -193,14 +186,7 @@ export class EmbeddedStore implements Store {
   }
 
   private counter(chatId: string): bigint {
-    // After a failed write the cache may hold values that never reached the disk.
-    if (this.s.commit.failed) this.counters.clear();
-    let seq = this.counters.get(chatId);
-    if (seq === undefined) {
-      seq = this.read(key.counter(chatId), codec.counter.decode) ?? 0n;
-      this.counters.set(chatId, seq);
-    }
-    return seq;
+    return this.read(key.counter(chatId), codec.counter.decode) ?? 0n;
   }
 
   // --- messages
@@ -238,9 +224,8 @@ export class EmbeddedStore implements Store {
     const all = key.messagesOf(chatId);
     const lower = range.afterSeq === undefined ? { gte: all.gte } : { gt: key.message(chatId, range.afterSeq) };
     const upper = range.beforeSeq === undefined ? all.lt : key.message(chatId, range.beforeSeq);
-    if (range.beforeSeq !== undefined && range.afterSeq === undefined) {
-      // The newest `limit` below beforeSeq, read backwards, returned ascending. (With both
-      // bounds: the oldest `limit` inside them, as on DynamoDB.)
+    if (range.beforeSeq !== undefined) {
+      // The newest `limit` below beforeSeq, read backwards, returned ascending.
       const newest = await this.scan({ ...lower, lt: upper, limit: range.limit, reverse: true }, codec.message.decode);
       return newest.reverse();
     }

@@ -4,8 +4,7 @@ import type { GroupCommit } from "./group-commit";
 // directory written by another version is refused rather than misread.
 
 const FORMAT_KEY = "!format";
-// 2: outbox entries as [u32 length][JSON fields][payload] (1 had them as JSON with base64).
-const CURRENT = "2";
+const CURRENT = "1";
 
 export class StoreFormatError extends Error {
   readonly code = "store_format";

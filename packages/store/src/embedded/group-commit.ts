@@ -15,6 +15,11 @@ import type { ClassicLevel } from "classic-level";
 
 export type Write = { key: string; value: Uint8Array } | { key: string; value: null };
 
+interface Staged {
+  value: Uint8Array | null;
+  generation: number;
+}
+
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
@@ -25,33 +30,30 @@ export class StoreFailedError extends Error {
 }
 
 export class GroupCommit {
-  // Per key, the value of its latest staged write (null: deleted) until that write is durable.
-  private readonly staged = new Map<string, Uint8Array | null>();
+  private readonly staged = new Map<string, Staged>();
   private pending: Write[] = [];
   private waiters: Waiter[] = [];
+  private generation = 0;
   private flushing?: Promise<void>;
   // After a failed write the state on disk is unknown relative to what callers were told:
   // refuse further writes instead of acknowledging on top of it (restart reopens the store).
-  private failedWith?: unknown;
+  private failed?: unknown;
 
   constructor(private readonly db: ClassicLevel<string, Uint8Array>) {}
 
-  get failed(): boolean {
-    return this.failedWith !== undefined;
-  }
-
   get(key: string): Uint8Array | undefined {
     const s = this.staged.get(key);
-    if (s !== undefined) return s ?? undefined;
+    if (s) return s.value ?? undefined;
     return this.db.getSync(key);
   }
 
   // Takes effect for get() now; resolves once durable.
   stage(writes: Write[]): Promise<void> {
-    if (this.failedWith !== undefined) return Promise.reject(new StoreFailedError("the embedded store failed to write earlier and refuses writes until it is restarted", { cause: this.failedWith }));
+    if (this.failed !== undefined) return Promise.reject(new StoreFailedError("the embedded store failed to write earlier and refuses writes until it is restarted", { cause: this.failed }));
     if (writes.length === 0) return Promise.resolve();
+    const generation = ++this.generation;
     for (const w of writes) {
-      this.staged.set(w.key, w.value);
+      this.staged.set(w.key, { value: w.value, generation });
       this.pending.push(w);
     }
     return new Promise<void>((resolve, reject) => {
@@ -83,6 +85,7 @@ export class GroupCommit {
       if (this.pending.length === 0) return;
       const writes = this.pending;
       const waiters = this.waiters;
+      const upTo = this.generation;
       this.pending = [];
       this.waiters = [];
       try {
@@ -94,7 +97,7 @@ export class GroupCommit {
         }
         await batch.write({ sync: true });
       } catch (err) {
-        this.failedWith = err;
+        this.failed = err;
         // Nothing staged is known to be on disk: readers must not see it any more.
         this.staged.clear();
         for (const w of [...waiters, ...this.waiters]) w.reject(err);
@@ -102,11 +105,10 @@ export class GroupCommit {
         this.waiters = [];
         return;
       }
-      // LevelDB now answers these keys itself, unless a later stage() changed them again: then
-      // the staged value is another one (values are fresh arrays per write; two deletes in a
-      // row agree with LevelDB anyway).
+      // LevelDB now answers these keys itself, unless a later stage() changed them again.
       for (const w of writes) {
-        if (this.staged.get(w.key) === w.value) this.staged.delete(w.key);
+        const s = this.staged.get(w.key);
+        if (s && s.generation <= upTo) this.staged.delete(w.key);
       }
       for (const w of waiters) w.resolve();
     }

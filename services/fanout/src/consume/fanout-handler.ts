@@ -1,4 +1,5 @@
-import type { EventBatch } from "@chat/eventlog";
+import { TOPICS } from "@chat/domain";
+import type { EventBatch, EventRecord } from "@chat/eventlog";
 import { contextFromHeaders, spanContext, SpanKind, startSpan, traceHeaders } from "@chat/observability";
 import type { Store } from "@chat/store";
 import type { DeliveryDispatcher } from "../deliver/dispatcher";
@@ -8,13 +9,23 @@ import { frameForRecord } from "./event-frames";
 // frames in record order to the gateways' delivery links. Delivery is best effort (a gateway
 // that fails or whose breaker is open is skipped; its clients resync) and never awaited, so
 // only decoding and store errors fail a batch, and a hung gateway cannot hold the partition.
-export function createFanoutHandler(deps: { store: Store; dispatcher: DeliveryDispatcher }) {
+export interface MembershipEventSink {
+  applyRecords(records: readonly EventRecord[]): void;
+}
+
+const MEMBERSHIP_TOPICS = new Set<string>([TOPICS.membershipsChanged.name, TOPICS.chatsCreated.name]);
+
+export function createFanoutHandler(deps: { store: Store; dispatcher: DeliveryDispatcher; membershipEvents?: MembershipEventSink }) {
   return async (batch: EventBatch): Promise<void> => {
     const items = batch.records.map(frameForRecord);
-    const members = new Map<string, string[]>();
-    for (const chatId of new Set(items.map((i) => i.chatId))) {
-      members.set(chatId, (await deps.store.listMembers(chatId)).map((m) => m.userId));
-    }
+    // The store's member reads may come from a cache: a membership change seen here drops its
+    // entries before they are read, so the membership frame already reaches an added member
+    // and no longer a removed one, without waiting for the cache's own invalidation consumer.
+    if (MEMBERSHIP_TOPICS.has(batch.topic)) deps.membershipEvents?.applyRecords(batch.records);
+    const chatIds = [...new Set(items.map((i) => i.chatId))];
+    // Concurrently: the misses of one batch cost one store round trip, not one per chat.
+    const lists = await Promise.all(chatIds.map((chatId) => deps.store.listMembers(chatId)));
+    const members = new Map(chatIds.map((chatId, n) => [chatId, lists[n].map((m) => m.userId)]));
     // One consumer span per record, a child of the trace its headers carry (the publish span);
     // its context goes to the gateways with the Deliver call.
     const spans = batch.records.map((r) =>

@@ -1,0 +1,46 @@
+import { randomUUID } from "node:crypto";
+import type { Config } from "@chat/config";
+import type { EventLog } from "@chat/eventlog";
+import { MembershipCache, MembershipInvalidator, withMembershipCache, type ClearReason, type ReadKind, type ReadOutcome } from "@chat/membership-cache";
+import { Counter, Gauge, type Logger, type Registry } from "@chat/observability";
+import type { Store } from "@chat/store";
+
+export interface CachedMembership {
+  // The store to hand to the service: member reads from the cache, the rest unchanged.
+  store: Store;
+  // Fanout feeds the membership events of its own batches here (undefined: cache off).
+  invalidator?: MembershipInvalidator;
+  stop(): Promise<void>;
+}
+
+// The membership cache of one process (ADR 0027), invalidated by the membership events it reads
+// from the event log with a group of its own. Starting never waits for the event log: until the
+// invalidation subscription is up (a group join, seconds), member reads go to the store.
+export function createMembershipCache(config: Config, deps: { store: Store; eventLog: EventLog; logger: Logger; metrics: Registry; service: string }): CachedMembership {
+  const { ttlMs, maxRows, maxLagMs } = config.membershipCache;
+  if (ttlMs === 0) return { store: deps.store, stop: async () => {} };
+  const reads = new Counter({ name: "membership_cache_reads_total", help: "Member reads by kind and outcome (hit, miss, bypass)", labelNames: ["read", "outcome"], registers: [deps.metrics] });
+  const clears = new Counter({ name: "membership_cache_clears_total", help: "Times the whole membership cache was emptied, by reason", labelNames: ["reason"], registers: [deps.metrics] });
+  // Children bound once: a read is on the hot path of every delivery batch.
+  const readChildren = new Map<string, Counter.Internal>();
+  for (const read of ["members", "member", "user_chats"] satisfies ReadKind[]) {
+    for (const outcome of ["hit", "miss", "bypass"] satisfies ReadOutcome[]) readChildren.set(`${read}/${outcome}`, reads.labels({ read, outcome }));
+  }
+  const cache = new MembershipCache(deps.store, { ttlMs, maxRows }, {
+    read: (kind, outcome) => readChildren.get(`${kind}/${outcome}`)!.inc(),
+    cleared: (reason: ClearReason) => clears.inc({ reason }),
+  });
+  new Gauge({
+    name: "membership_cache_rows",
+    help: "Member rows held by the membership cache",
+    registers: [deps.metrics],
+    collect() {
+      this.set(cache.size.rows);
+    },
+  });
+  const logger = deps.logger.child({ component: "membership-cache" });
+  const invalidator = new MembershipInvalidator(cache, deps.eventLog, { groupId: `membership-cache-${deps.service}-${randomUUID().slice(0, 8)}`, maxLagMs }, logger);
+  // Not awaited: joining a consumer group takes seconds, and the event log may be down.
+  void invalidator.start();
+  return { store: withMembershipCache(deps.store, cache), invalidator, stop: () => invalidator.stop() };
+}
