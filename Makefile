@@ -5,7 +5,7 @@ PNPM ?= npx --yes pnpm@10.20.0
 BUF := node_modules/.bin/buf
 STAMP := node_modules/.install-stamp
 
-.PHONY: bootstrap dev web test test-unit test-web test-e2e test-browser test-integration test-faults reliability-doc test-deploy proto lint typecheck proto-breaking infra-up infra-down clean build bundle docker up down
+.PHONY: bench bootstrap dev web test test-unit test-web test-e2e test-browser test-integration test-faults reliability-doc test-deploy proto lint typecheck proto-breaking infra-up infra-down clean build bundle docker up down
 
 $(STAMP): package.json pnpm-lock.yaml $(wildcard packages/*/package.json services/*/package.json)
 	$(PNPM) install --frozen-lockfile
@@ -128,6 +128,14 @@ down:
 ## bootstrap: create DynamoDB tables and Kafka topics for the configured adapters (CHAT_* variables)
 bootstrap: $(STAMP)
 	node --import tsx packages/wiring/src/bootstrap-cli.ts
+
+## bench: the performance bench (docs/benchmarks.md): a bare ws server, the Centrifuge peer,
+## all-in-one and distributed under the same load generator; prints a table and writes
+## .bench-results/bench-<utc>.json. Bounded (~15 min; BENCH_TIMEOUT_MINUTES). Pick with
+## BENCH_TARGETS=ws,centrifuge,allinone,distributed BENCH_SCENARIOS=steady,ramp,idle,bigchat,launch,store
+## and BENCH_QUICK=1. Not part of make test.
+bench: bundle
+	timeout -k 30 1500 node --import tsx bench/run.ts
 
 infra-up:
 	bash scripts/infra/up.sh

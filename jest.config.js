@@ -17,7 +17,8 @@ export default {
     {
       ...base,
       displayName: "unit",
-      testMatch: ["<rootDir>/packages/*/test/**/*.test.ts", "<rootDir>/services/*/test/**/*.test.ts"],
+      // bench/test: the bench's pure statistics and correctness check (not the bench itself).
+      testMatch: ["<rootDir>/packages/*/test/**/*.test.ts", "<rootDir>/services/*/test/**/*.test.ts", "<rootDir>/bench/test/**/*.test.ts"],
       // packages/web has its own runner (Vitest): make test-web.
       testPathIgnorePatterns: ["/node_modules/", "/test/integration/", "<rootDir>/packages/web/"],
     },

@@ -1,0 +1,22 @@
+import { execSync } from "node:child_process";
+import { cpus, loadavg, totalmem } from "node:os";
+
+// The conditions of a run, written next to its figures.
+export function machine() {
+  const git = (cmd: string) => {
+    try {
+      return execSync(`git ${cmd}`, { encoding: "utf8" }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    nproc: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+    loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
+    node: process.version,
+    commit: git("rev-parse --short=12 HEAD"),
+    dirty: !!git("status --porcelain --untracked-files=no"),
+  };
+}
