@@ -6,6 +6,10 @@ const ms = (x: number | undefined) => (x === undefined ? "–" : x < 10 ? x.toFi
 const int = (x: number | undefined) => (x === undefined ? "–" : Math.round(x).toLocaleString("en-US"));
 const fix = (x: number | undefined, d = 1) => (x === undefined ? "–" : x.toFixed(d));
 const errors = (e: Record<string, number> | undefined) => (e && Object.keys(e).length ? Object.entries(e).map(([k, v]) => `${k}×${v}`).join(" ") : "");
+const unanswered = (r: { sent: number; acked: number; errors: Record<string, number> }) => {
+  const n = r.sent - r.acked - Object.values(r.errors).reduce((a, b) => a + b, 0);
+  return n > 0 ? `unanswered×${n}` : "";
+};
 const cpuRoles = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ");
 
 // The rows of the bench table: the figures of issue 7, one column per target.
@@ -16,7 +20,7 @@ const ROWS: Row[] = [
   ["steady: send→delivery p50 / p99 ms", "steady", (r) => `${ms(r.deliveryP50)} / ${ms(r.deliveryP99)}`],
   ["steady: server CPU-s (by process)", "steady", (r) => cpuRoles(r.serverCpuSec)],
   ["steady: Node CPU µs per delivery", "steady", (r) => fix(r.nodeCpuUsPerDelivery)],
-  ["steady: acked / sent, errors", "steady", (r) => `${int(r.acked)} / ${int(r.sent)} ${errors(r.errors)}`.trim()],
+  ["steady: acked / sent, errors", "steady", (r) => `${int(r.acked)} / ${int(r.sent)} ${errors(r.errors)} ${unanswered(r)}`.trim()],
   ["steady: delivered / owed", "steady", (r) => `${int(r.deliveries)} / ${int(r.expectedDeliveries)}`],
   ["steady: violations (lost, dup, order)", "steady", (r) => `${r.violations} (${r.correctness.missingLost}+${r.correctness.missingUnchecked}, ${r.correctness.duplicates}, ${r.correctness.outOfOrder})${r.correctness.missingInStore ? `; ${r.correctness.missingInStore} pushes missed but stored` : ""}`],
   ["steady: generator CPU %", "steady", (r) => fix(r.generatorCpuPct, 0)],

@@ -6,7 +6,8 @@ import { loadFigures, runLoad } from "./run-load";
 import { steadyPool } from "./steady-pool";
 
 const WARMUP_MS = 3000;
-const DRAIN_MS = 5000;
+// Longer than the gateway → ingest deadline (5 s), so every send is answered one way or the other.
+const DRAIN_MS = 8000;
 
 // 1,000 users in 200 groups of 5, each sending 1 msg/s: latencies, deliveries per server
 // CPU-second, correctness. Repetitions interleave the targets (A B C D, A B C D, ...).
