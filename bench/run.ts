@@ -22,6 +22,8 @@ import type { Target, TargetName } from "./targets/target";
 import { Tokens } from "./targets/tokens";
 import { startWsBroadcast } from "./targets/ws-broadcast";
 
+const errorText = (e: unknown) => (e instanceof Error ? (e.stack ?? e.message) : String(e));
+
 const SCENARIOS: Record<ScenarioName, (ctx: Context) => Promise<void>> = { steady, ramp, idle, bigchat, launch, store };
 
 const opts = readOptions();
@@ -86,8 +88,8 @@ async function main(): Promise<void> {
     try {
       await SCENARIOS[name](ctx);
     } catch (e) {
-      log(`scenario ${name} failed: ${e instanceof Error ? e.stack : e}`);
-      for (const t of targets) (results[name] ??= {})[t.name] ??= { error: String(e instanceof Error ? e.message : e) };
+      log(`scenario ${name} failed: ${errorText(e)}`);
+      for (const t of targets) (results[name] ??= {})[t.name] ??= { error: errorText(e) };
     }
   }
 }
@@ -100,7 +102,7 @@ try {
   await main();
   await finish();
 } catch (e) {
-  await finish(`failed: ${e instanceof Error ? e.stack : e}`);
+  await finish(`failed: ${errorText(e)}`);
   process.exitCode = 1;
 }
 clearTimeout(limit);

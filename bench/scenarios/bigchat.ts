@@ -1,9 +1,8 @@
-import { record, sleep, type Context } from "../context";
+import { guarded, record, sleep, type Context } from "../context";
 import type { ConnSpec } from "../load/protocols/protocol";
 import { measured, totalCpu } from "../measure";
 import { processTree, sample } from "../stats/proc";
-import { median, violations } from "../phase";
-import { combine } from "../phase";
+import { combine, median, violations } from "../phase";
 import type { Target } from "../targets/target";
 
 const SINGLE_MESSAGES = 5;
@@ -16,57 +15,59 @@ const SETTLE_LIMIT_MS = 90_000;
 // work after), one message to all of them (time to the last member), a burst of 100 messages
 // from 100 members (deliveries per second). All on the first generator (one clock).
 export async function bigchat(ctx: Context): Promise<void> {
+  for (const t of ctx.targets) await guarded(ctx, "bigchat", t.name, () => bigchatOn(ctx, t));
+}
+
+async function bigchatOn(ctx: Context, t: Target): Promise<void> {
   const { bigChatMembers, bigChatOnline, burst } = ctx.opts;
   const gen = ctx.gens[0];
-  for (const t of ctx.targets) {
-    const users = Array.from({ length: bigChatMembers }, (_, i) => `big-u${i}`);
-    ctx.log(`bigchat: ${t.name} creating a chat of ${bigChatMembers} members`);
-    const t0 = performance.now();
-    const group = await t.createGroup("big", users);
-    const createSec = (performance.now() - t0) / 1000;
-    await waitQuiet(t);
-    const specs: ConnSpec[] = [];
-    for (const user of users.slice(0, bigChatOnline)) specs.push({ user, token: await t.token(user), groups: [group] });
-    const pool = `big-${t.name}`;
-    const connect = await measured(t, [gen], () => gen.connect({ pool, protocol: t.protocol, url: t.wsUrl, specs, concurrency: 100 }));
-    const settle = await waitQuiet(t);
+  const users = Array.from({ length: bigChatMembers }, (_, i) => `big-u${i}`);
+  ctx.log(`bigchat: ${t.name} creating a chat of ${bigChatMembers} members`);
+  const t0 = performance.now();
+  const group = await t.createGroup("big", users);
+  const createSec = (performance.now() - t0) / 1000;
+  await waitQuiet(t);
+  const specs: ConnSpec[] = [];
+  for (const user of users.slice(0, bigChatOnline)) specs.push({ user, token: await t.token(user), groups: [group] });
+  const pool = `big-${t.name}`;
+  const connect = await measured(t, [gen], () => gen.connect({ pool, protocol: t.protocol, url: t.wsUrl, specs, concurrency: 100 }));
+  const settle = await waitQuiet(t);
 
-    const single: number[] = [];
-    let singleViolations = 0;
-    for (let i = 0; i < SINGLE_MESSAGES; i++) {
-      const p = combine([await gen.fire({ pool, sends: [{ user: users[0], group }], timeoutMs: 10_000 })]);
-      if (p.deliveries >= bigChatOnline) single.push(p.lastMemberMs[0]);
-      singleViolations += violations(p) + (p.acked === 1 ? 0 : 1);
-      await sleep(200);
-    }
-    const sends = users.slice(0, Math.min(burst, bigChatOnline)).map((user) => ({ user, group }));
-    const b = await measured(t, [gen], async () => combine([await gen.fire({ pool, sends, timeoutMs: 60_000 })]));
-    await gen.close(pool);
-    record(ctx, "bigchat", t.name, {
-      members: bigChatMembers,
-      online: connect.result.opened,
-      connectFailed: connect.result.failed,
-      createChatSec: createSec,
-      connectSec: connect.result.ms / 1000,
-      connectServerCpuSec: totalCpu(connect.cost),
-      settleSec: settle.seconds,
-      settleServerCpuSec: settle.cpuSec,
-      oneMessageLastMemberMs: median(single),
-      oneMessageLastMemberMaxMs: single.length ? Math.max(...single) : undefined,
-      oneMessageDelivered: `${single.length}/${SINGLE_MESSAGES}`,
-      burstMessages: sends.length,
-      burstAcked: b.result.acked,
-      burstErrors: b.result.errors,
-      burstDeliveries: b.result.deliveries,
-      burstExpected: sends.length * bigChatOnline,
-      burstSpanMs: b.result.spanMs,
-      burstDeliveriesPerSec: b.result.spanMs > 0 ? (b.result.deliveries / b.result.spanMs) * 1000 : undefined,
-      burstServerCpuSec: totalCpu(b.cost),
-      violations: singleViolations + violations(b.result),
-      correctness: b.result.correctness,
-    });
-    ctx.log(`bigchat: ${t.name} connect ${(connect.result.ms / 1000).toFixed(2)} s, one message ${median(single)?.toFixed(1)} ms, burst ${((b.result.deliveries / Math.max(1, b.result.spanMs)) * 1000).toFixed(0)} deliveries/s`);
+  const single: number[] = [];
+  let singleViolations = 0;
+  for (let i = 0; i < SINGLE_MESSAGES; i++) {
+    const p = combine([await gen.fire({ pool, sends: [{ user: users[0], group }], timeoutMs: 10_000 })]);
+    if (p.deliveries >= bigChatOnline) single.push(p.lastMemberMs[0]);
+    singleViolations += violations(p) + (p.acked === 1 ? 0 : 1);
+    await sleep(200);
   }
+  const sends = users.slice(0, Math.min(burst, bigChatOnline)).map((user) => ({ user, group }));
+  const b = await measured(t, [gen], async () => combine([await gen.fire({ pool, sends, timeoutMs: 60_000 })]));
+  await gen.close(pool);
+  record(ctx, "bigchat", t.name, {
+    members: bigChatMembers,
+    online: connect.result.opened,
+    connectFailed: connect.result.failed,
+    createChatSec: createSec,
+    connectSec: connect.result.ms / 1000,
+    connectServerCpuSec: totalCpu(connect.cost),
+    settleSec: settle.seconds,
+    settleServerCpuSec: settle.cpuSec,
+    oneMessageLastMemberMs: median(single),
+    oneMessageLastMemberMaxMs: single.length ? Math.max(...single) : undefined,
+    oneMessageDelivered: `${single.length}/${SINGLE_MESSAGES}`,
+    burstMessages: sends.length,
+    burstAcked: b.result.acked,
+    burstErrors: b.result.errors,
+    burstDeliveries: b.result.deliveries,
+    burstExpected: sends.length * bigChatOnline,
+    burstSpanMs: b.result.spanMs,
+    burstDeliveriesPerSec: b.result.spanMs > 0 ? (b.result.deliveries / b.result.spanMs) * 1000 : undefined,
+    burstServerCpuSec: totalCpu(b.cost),
+    violations: singleViolations + violations(b.result),
+    correctness: b.result.correctness,
+  });
+  ctx.log(`bigchat: ${t.name} connect ${(connect.result.ms / 1000).toFixed(2)} s, one message ${median(single)?.toFixed(1)} ms, burst ${((b.result.deliveries / Math.max(1, b.result.spanMs)) * 1000).toFixed(0)} deliveries/s`);
 }
 
 // Waits until the target's processes use less than QUIET_SHARE of a core; returns how long that

@@ -1,40 +1,43 @@
-import { record, sleep, type Context } from "../context";
+import { guarded, record, sleep, type Context } from "../context";
 import { gatewayRss, measured, totalCpu } from "../measure";
 import type { ConnSpec } from "../load/protocols/protocol";
+import type { Target } from "../targets/target";
 
 const SETTLE_MS = 3000;
 
 // Memory per idle authenticated connection and the time to establish them: N connections of
 // distinct users (in no group), the gateway's RSS before and after.
 export async function idle(ctx: Context): Promise<void> {
+  for (const t of ctx.targets) await guarded(ctx, "idle", t.name, () => idleOn(ctx, t));
+}
+
+async function idleOn(ctx: Context, t: Target): Promise<void> {
   const n = ctx.opts.idleConnections;
-  for (const t of ctx.targets) {
-    const specs: ConnSpec[][] = ctx.gens.map(() => []);
-    for (let i = 0; i < n; i++) specs[i % ctx.gens.length].push({ user: `idle-u${i}`, token: await t.token(`idle-u${i}`), groups: [] });
-    const pool = `idle-${t.name}`;
-    await sleep(SETTLE_MS);
-    const rssBefore = gatewayRss(t);
-    const { result, cost } = await measured(t, ctx.gens, () =>
-      Promise.all(ctx.gens.map((g, i) => g.connect({ pool, protocol: t.protocol, url: t.wsUrl, specs: specs[i], concurrency: 100 }))),
-    );
-    await sleep(SETTLE_MS);
-    const rssAfter = gatewayRss(t);
-    const opened = result.reduce((a, r) => a + r.opened, 0);
-    const failed = result.reduce((a, r) => a + r.failed, 0);
-    const connectSec = Math.max(...result.map((r) => r.ms)) / 1000;
-    await Promise.all(ctx.gens.map((g) => g.close(pool)));
-    record(ctx, "idle", t.name, {
-      connections: n,
-      opened,
-      failed,
-      firstError: result.find((r) => r.firstError)?.firstError,
-      connectSec,
-      connectServerCpuSec: totalCpu(cost),
-      rssBeforeMiB: rssBefore / 2 ** 20,
-      rssAfterMiB: rssAfter / 2 ** 20,
-      kibPerConnection: opened > 0 ? (rssAfter - rssBefore) / opened / 1024 : undefined,
-    });
-    ctx.log(`idle: ${t.name} ${opened}/${n} in ${connectSec.toFixed(2)} s, ${((rssAfter - rssBefore) / Math.max(1, opened) / 1024).toFixed(1)} KiB each`);
-    await sleep(SETTLE_MS);
-  }
+  const specs: ConnSpec[][] = ctx.gens.map(() => []);
+  for (let i = 0; i < n; i++) specs[i % ctx.gens.length].push({ user: `idle-u${i}`, token: await t.token(`idle-u${i}`), groups: [] });
+  const pool = `idle-${t.name}`;
+  await sleep(SETTLE_MS);
+  const rssBefore = gatewayRss(t);
+  const { result, cost } = await measured(t, ctx.gens, () =>
+    Promise.all(ctx.gens.map((g, i) => g.connect({ pool, protocol: t.protocol, url: t.wsUrl, specs: specs[i], concurrency: 100 }))),
+  );
+  await sleep(SETTLE_MS);
+  const rssAfter = gatewayRss(t);
+  const opened = result.reduce((a, r) => a + r.opened, 0);
+  const failed = result.reduce((a, r) => a + r.failed, 0);
+  const connectSec = Math.max(...result.map((r) => r.ms)) / 1000;
+  await Promise.all(ctx.gens.map((g) => g.close(pool)));
+  record(ctx, "idle", t.name, {
+    connections: n,
+    opened,
+    failed,
+    firstError: result.find((r) => r.firstError)?.firstError,
+    connectSec,
+    connectServerCpuSec: totalCpu(cost),
+    rssBeforeMiB: rssBefore / 2 ** 20,
+    rssAfterMiB: rssAfter / 2 ** 20,
+    kibPerConnection: opened > 0 ? (rssAfter - rssBefore) / opened / 1024 : undefined,
+  });
+  ctx.log(`idle: ${t.name} ${opened}/${n} in ${connectSec.toFixed(2)} s, ${((rssAfter - rssBefore) / Math.max(1, opened) / 1024).toFixed(1)} KiB each`);
+  await sleep(SETTLE_MS);
 }

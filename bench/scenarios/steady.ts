@@ -1,4 +1,4 @@
-import { record, type Context } from "../context";
+import { guarded, record, type Context } from "../context";
 import type { Cost } from "../measure";
 import { combine, violations, type Phase } from "../phase";
 import { Histogram } from "../stats/histogram";
@@ -16,21 +16,28 @@ export async function steady(ctx: Context): Promise<void> {
   const rate = users * ratePerUser;
   const runs = new Map<string, Array<{ phase: Phase; cost: Cost }>>();
   for (const t of ctx.targets) {
-    const sp = await steadyPool(ctx, t);
-    ctx.log(`steady: ${t.name} warm-up`);
-    await runLoad(ctx, t, sp, rate, WARMUP_MS, DRAIN_MS);
-    runs.set(t.name, []);
+    await guarded(ctx, "steady", t.name, async () => {
+      const sp = await steadyPool(ctx, t);
+      ctx.log(`steady: ${t.name} warm-up`);
+      await runLoad(ctx, t, sp, rate, WARMUP_MS, DRAIN_MS);
+      runs.set(t.name, []);
+    });
   }
   for (let rep = 1; rep <= reps; rep++) {
     for (const t of ctx.targets) {
-      const r = await runLoad(ctx, t, await steadyPool(ctx, t), rate, steadySeconds * 1000, DRAIN_MS);
-      runs.get(t.name)!.push(r);
-      const f = loadFigures(r.phase, r.cost);
-      ctx.log(`steady rep ${rep}: ${t.name} delivery p99 ${f.deliveryP99?.toFixed(1)} ms, ${f.deliveriesPerServerCpuSec?.toFixed(0)} deliveries/CPU-s, generator ${f.generatorCpuPct.toFixed(0)} %`);
+      if (!runs.has(t.name)) continue;
+      const ok = await guarded(ctx, "steady", t.name, async () => {
+        const r = await runLoad(ctx, t, await steadyPool(ctx, t), rate, steadySeconds * 1000, DRAIN_MS);
+        runs.get(t.name)!.push(r);
+        const f = loadFigures(r.phase, r.cost);
+        ctx.log(`steady rep ${rep}: ${t.name} delivery p99 ${f.deliveryP99?.toFixed(1)} ms, ${f.deliveriesPerServerCpuSec?.toFixed(0)} deliveries/CPU-s, generator ${f.generatorCpuPct.toFixed(0)} %`);
+      });
+      if (!ok) runs.delete(t.name);
     }
   }
   for (const t of ctx.targets) {
-    const list = runs.get(t.name)!;
+    const list = runs.get(t.name);
+    if (!list) continue;
     // All repetitions together: histograms merged, deliveries and CPU summed.
     const all = combine([]);
     all.ack = list.reduce((h, r) => h.merge(r.phase.ack), new Histogram());

@@ -7,7 +7,7 @@ export function openSocket(url: string, onMessage: (text: string) => void, timeo
   return new Promise((resolve, reject) => {
     // No per-message deflate: none of the compared servers is asked to compress.
     const ws = new WebSocket(url, { perMessageDeflate: false });
-    ws.on("message", (data) => onMessage(data.toString()));
+    ws.on("message", (data: Buffer) => onMessage(data.toString()));
     const timer = setTimeout(() => {
       ws.terminate();
       reject(new Error(`connect timeout after ${timeoutMs} ms`));
