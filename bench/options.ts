@@ -20,6 +20,8 @@ export interface Options {
   bigChatMembers: number;
   bigChatOnline: number;
   burst: number;
+  storeMessages: number;
+  storeMaxSeconds: number;
   generators: number;
   // CPU lists for taskset ("" = no pinning).
   generatorCpu: string;
@@ -61,6 +63,8 @@ export function readOptions(): Options {
     bigChatMembers: num("BENCH_BIGCHAT_MEMBERS", 10_000),
     bigChatOnline: num("BENCH_BIGCHAT_ONLINE", 1000),
     burst: num("BENCH_BURST", 100),
+    storeMessages: num("BENCH_STORE_MESSAGES", quick ? 100_000 : 1_000_000),
+    storeMaxSeconds: num("BENCH_STORE_MAX_SECONDS", quick ? 60 : 300),
     generators: num("BENCH_GENERATORS", 1),
     generatorCpu: process.env.BENCH_GENERATOR_CPU ?? "0",
     serverCpu: process.env.BENCH_SERVER_CPU ?? "1",

@@ -20,6 +20,7 @@ const ROWS: Row[] = [
   ["steady: send→delivery p50 / p99 ms", "steady", (r) => `${ms(r.deliveryP50)} / ${ms(r.deliveryP99)}`],
   ["steady: server CPU-s (by process)", "steady", (r) => cpuRoles(r.serverCpuSec)],
   ["steady: Node CPU µs per delivery", "steady", (r) => fix(r.nodeCpuUsPerDelivery)],
+  ["steady: write-path requests per message", "steady", (r) => Object.entries(r.requestsPerMessage ?? {}).map(([k, v]) => `${k.replace(/_total$/, "")} ${(v as number).toFixed(2)}`).join(", ") || undefined],
   ["steady: acked / sent, errors", "steady", (r) => `${int(r.acked)} / ${int(r.sent)} ${errors(r.errors)} ${unanswered(r)}`.trim()],
   ["steady: delivered / owed", "steady", (r) => `${int(r.deliveries)} / ${int(r.expectedDeliveries)}`],
   ["steady: violations (lost, dup, order)", "steady", (r) => `${r.violations} (${r.correctness.missingLost}+${r.correctness.missingUnchecked}, ${r.correctness.duplicates}, ${r.correctness.outOfOrder})${r.correctness.missingInStore ? `; ${r.correctness.missingInStore} pushes missed but stored` : ""}`],
@@ -33,7 +34,7 @@ const ROWS: Row[] = [
   ["big chat: background work after (s, CPU-s)", "bigchat", (r) => `${fix(r.settleSec)} s, ${fix(r.settleServerCpuSec)} CPU-s`],
   ["big chat: violations", "bigchat", (r) => String(r.violations)],
   ["launch to listening (ms)", "launch", (r) => `${int(r.launchMs)} (${r.how})`],
-  ["store: RSS after fill (MB) / start-up (s)", "store", (r) => `${fix(r.rssMB, 0)} / ${fix(r.startupSec, 2)}`],
+  ["all-in-one on a store of N messages: RSS MB / start-up s", "store", (r) => `${fix(r.rssMB, 0)} / ${fix(r.startupSec, 2)} (N = ${int(r.messages)})`],
 ];
 
 // A Markdown table (it reads well in a terminal too): the figures as rows, the targets as columns.

@@ -1,15 +1,19 @@
 import type { Context } from "../context";
 import { measured, totalCpu, type Cost } from "../measure";
+import { perMessage, scrapeCounters } from "../metrics";
 import { combine, type Phase } from "../phase";
 import type { Target } from "../targets/target";
 import type { SteadyPool } from "./steady-pool";
 
 // One open-loop load phase at `rate` msg/s in all, split over the generators by their users.
-export async function runLoad(ctx: Context, target: Target, sp: SteadyPool, rate: number, durationMs: number, drainMs: number): Promise<{ phase: Phase; cost: Cost }> {
+// Also the write path's requests per acked message, from the services' counters.
+export async function runLoad(ctx: Context, target: Target, sp: SteadyPool, rate: number, durationMs: number, drainMs: number): Promise<{ phase: Phase; cost: Cost; requestsPerMessage: Record<string, number> }> {
+  const before = await scrapeCounters(target);
   const { result, cost } = await measured(target, ctx.gens, () =>
     Promise.all(ctx.gens.map((g, i) => g.load({ pool: sp.pool, rate: rate * sp.shares[i], durationMs, drainMs }))),
   );
-  return { phase: combine(result), cost };
+  const phase = combine(result);
+  return { phase, cost, requestsPerMessage: perMessage(before, await scrapeCounters(target), phase.acked) };
 }
 
 // The figures of a load phase that every scenario reports the same way.

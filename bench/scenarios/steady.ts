@@ -14,7 +14,7 @@ const DRAIN_MS = 8000;
 export async function steady(ctx: Context): Promise<void> {
   const { users, ratePerUser, steadySeconds, reps } = ctx.opts;
   const rate = users * ratePerUser;
-  const runs = new Map<string, Array<{ phase: Phase; cost: Cost }>>();
+  const runs = new Map<string, Array<{ phase: Phase; cost: Cost; requestsPerMessage: Record<string, number> }>>();
   for (const t of ctx.targets) {
     await guarded(ctx, "steady", t.name, async () => {
       const sp = await steadyPool(ctx, t);
@@ -62,7 +62,14 @@ export async function steady(ctx: Context): Promise<void> {
       reps,
       ...loadFigures(all, cost),
       violations: violations(all),
-      perRep: list.map((r) => loadFigures(r.phase, r.cost)),
+      requestsPerMessage: averageOf(list.map((r) => r.requestsPerMessage)),
+      perRep: list.map((r) => ({ ...loadFigures(r.phase, r.cost), requestsPerMessage: r.requestsPerMessage })),
     });
   }
+}
+
+function averageOf(xs: Array<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of xs) for (const [k, v] of Object.entries(x)) out[k] = (out[k] ?? 0) + v / xs.length;
+  return out;
 }

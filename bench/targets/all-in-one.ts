@@ -10,11 +10,13 @@ import type { Tokens } from "./tokens";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
-// How to run a deployable: its compiled bundle (make bundle) when there is one, else tsx.
+// How to run a deployable: its compiled bundle (make bundle) when there is one, else tsx. With
+// BENCH_CPU_PROF=DIR every Node server writes a V8 CPU profile to DIR/<bundle>/ when it stops.
 export function launchArgs(bundle: string, source: string): { args: string[]; how: string } {
+  const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${join(resolve(process.env.BENCH_CPU_PROF), bundle)}`] : [];
   const file = join(ROOT, "dist", `${bundle}.mjs`);
-  if (existsSync(file)) return { args: [file], how: `dist/${bundle}.mjs` };
-  return { args: ["--import", "tsx", join(ROOT, source)], how: `tsx ${source}` };
+  if (existsSync(file)) return { args: [...prof, file], how: `dist/${bundle}.mjs` };
+  return { args: [...prof, "--import", "tsx", join(ROOT, source)], how: `tsx ${source}` };
 }
 
 export interface AllInOneProcess {
@@ -27,8 +29,9 @@ export interface AllInOneProcess {
   launchMs: number;
 }
 
-// Starts `all-in-one` on fresh ports and a fresh data dir, trusting the bench's issuer.
-export async function launchAllInOne(issuer: string, cpu: string | undefined, dataDir = mkdtempSync(join(tmpdir(), "chat-bench-aio-"))): Promise<AllInOneProcess> {
+// Starts `all-in-one` on fresh ports and a fresh data dir (or the given store directory),
+// trusting the bench's issuer.
+export async function launchAllInOne(issuer: string, cpu: string | undefined, dataDir = mkdtempSync(join(tmpdir(), "chat-bench-aio-")), storeDir = join(dataDir, "store")): Promise<AllInOneProcess> {
   const [gatewayPort, apiPort, grpcPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const { args, how } = launchArgs("all-in-one", "packages/all-in-one/src/main.ts");
   const env = {
@@ -37,7 +40,7 @@ export async function launchAllInOne(issuer: string, cpu: string | undefined, da
     CHAT_GATEWAY_PORT: String(gatewayPort),
     CHAT_CHATMGMT_PORT: String(apiPort),
     CHAT_CHATMGMT_GRPC_PORT: String(grpcPort),
-    CHAT_STORE_DATA_DIR: join(dataDir, "store"),
+    CHAT_STORE_DATA_DIR: storeDir,
   };
   const started = performance.now();
   const proc = ServerProcess.start("all-in-one", process.execPath, args, { env, cwd: ROOT, cpu });
@@ -56,6 +59,7 @@ export async function startAllInOneTarget(tokens: Tokens, cpu: string | undefine
     notes: [aio.how, cpu ? `pinned to CPU ${cpu}` : "not pinned"],
     processes: () => ({ server: [aio.proc.pid] }),
     gatewayPids: () => [aio.proc.pid],
+    metricsUrls: () => [`http://127.0.0.1:${aio.gatewayPort}/metrics`],
     createGroup: async (name, members) => createChat(aio.apiUrl, await tokens.token(members[0]), name, members.slice(1)),
     token: (user) => tokens.token(user),
     async stop() {

@@ -26,6 +26,7 @@ export async function startCentrifuge(cpu: string | undefined): Promise<Target> 
     notes: [cpu ? `pinned to CPU ${cpu} (GOMAXPROCS follows the affinity)` : "not pinned"],
     processes: () => ({ server: [proc.pid] }),
     gatewayPids: () => [proc.pid],
+    metricsUrls: () => [],
     createGroup: async (name) => name,
     token: async () => undefined,
     stop: () => proc.stop(),

@@ -66,6 +66,7 @@ export async function startDistributed(tokens: Tokens): Promise<Target> {
       notes: [[...new Set(hows.map((h) => (h.startsWith("tsx") ? "tsx" : "bundles")))].join("+"), "not pinned (services and infrastructure share both cores)"],
       processes: () => ({ server: procs.map((p) => p.pid), ...infra.pids() }),
       gatewayPids: () => [gateway.pid],
+      metricsUrls: () => [ingestHttp, apiPort, gwPort, fanoutHttp].map((p) => `http://127.0.0.1:${p}/metrics`),
       createGroup: async (name, members) => createChat(apiUrl, await tokens.token(members[0]), name, members.slice(1)),
       token: (user) => tokens.token(user),
       stop,

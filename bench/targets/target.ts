@@ -14,6 +14,8 @@ export interface Target {
   processes(): Record<string, number[]>;
   // The processes holding the WebSocket connections (memory per connection).
   gatewayPids(): number[];
+  // Prometheus endpoints of our services (none for the peers).
+  metricsUrls(): string[];
   // A group of members (owner first): a chat created through the real API, or a channel name.
   createGroup(name: string, members: string[]): Promise<string>;
   token(user: string): Promise<string | undefined>;

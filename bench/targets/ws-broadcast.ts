@@ -14,6 +14,7 @@ export async function startWsBroadcast(cpu: string | undefined): Promise<Target>
     notes: [cpu ? `pinned to CPU ${cpu}` : "not pinned"],
     processes: () => ({ server: [proc.pid] }),
     gatewayPids: () => [proc.pid],
+    metricsUrls: () => [],
     createGroup: async (name) => name,
     token: async () => undefined,
     stop: () => proc.stop(),
