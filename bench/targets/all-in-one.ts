@@ -2,13 +2,15 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../../tests/support/free-port";
-import { createChat } from "./chat-api";
+import { createBigChat, createChat } from "./chat-api";
 import { CHAT_BENCH_ENV } from "./chat-env";
 import { ServerProcess, waitHttpOk } from "./server-process";
 import type { Target } from "./target";
 import type { Tokens } from "./tokens";
 
-export const ROOT = resolve(import.meta.dirname, "../..");
+// The tree whose servers are measured: this one, or BENCH_TREE (e.g. a worktree of an older
+// commit, for a before/after with the same bench).
+export const ROOT = resolve(process.env.BENCH_TREE ?? resolve(import.meta.dirname, "../.."));
 
 // How to run a deployable: its compiled bundle (make bundle) when there is one, else tsx. With
 // BENCH_CPU_PROF=DIR every Node server writes a V8 CPU profile to DIR/<bundle>/ when it stops.
@@ -61,6 +63,7 @@ export async function startAllInOneTarget(tokens: Tokens, cpu: string | undefine
     gatewayPids: () => [aio.proc.pid],
     metricsUrls: () => [`http://127.0.0.1:${aio.gatewayPort}/metrics`],
     createGroup: async (name, members) => createChat(aio.apiUrl, await tokens.token(members[0]), name, members.slice(1)),
+    createBigGroup: async (name, members, deadlineMs) => createBigChat(aio.apiUrl, await tokens.token(members[0]), name, members, deadlineMs),
     token: (user) => tokens.token(user),
     async stop() {
       await aio.proc.stop();

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { freePort } from "../../tests/support/free-port";
 import { launchArgs, ROOT } from "./all-in-one";
-import { createChat } from "./chat-api";
+import { createBigChat, createChat } from "./chat-api";
 import { CHAT_BENCH_ENV } from "./chat-env";
 import { Infra } from "./infra";
 import { ServerProcess, waitHttpOk } from "./server-process";
@@ -68,6 +68,7 @@ export async function startDistributed(tokens: Tokens): Promise<Target> {
       gatewayPids: () => [gateway.pid],
       metricsUrls: () => [ingestHttp, apiPort, gwPort, fanoutHttp].map((p) => `http://127.0.0.1:${p}/metrics`),
       createGroup: async (name, members) => createChat(apiUrl, await tokens.token(members[0]), name, members.slice(1)),
+      createBigGroup: async (name, members, deadlineMs) => createBigChat(apiUrl, await tokens.token(members[0]), name, members, deadlineMs),
       token: (user) => tokens.token(user),
       stop,
     };

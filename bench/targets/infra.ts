@@ -21,7 +21,9 @@ export class Infra {
     const infra = new Infra(mkdtempSync(join(tmpdir(), "chat-bench-infra-")));
     try {
       for (const c of COMPONENTS) {
-        await run("bash", [join(ROOT, "scripts/infra", `${c}.sh`), "start"], { env: infra.env(), timeout: 300_000 });
+        const start = () => run("bash", [join(ROOT, "scripts/infra", `${c}.sh`), "start"], { env: infra.env(), timeout: 300_000 });
+        // One more try: on a busy machine a JVM can miss the script's start-up deadline.
+        await start().catch(start);
         infra.started.push(c);
       }
     } catch (e) {

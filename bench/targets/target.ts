@@ -18,6 +18,8 @@ export interface Target {
   metricsUrls(): string[];
   // A group of members (owner first): a chat created through the real API, or a channel name.
   createGroup(name: string, members: string[]): Promise<string>;
+  // A big one: as many of the members as fit before the deadline (in order); how many it has.
+  createBigGroup(name: string, members: string[], deadlineMs: number): Promise<{ id: string; members: number }>;
   token(user: string): Promise<string | undefined>;
   stop(): Promise<void>;
 }

@@ -16,6 +16,7 @@ export async function startWsBroadcast(cpu: string | undefined): Promise<Target>
     gatewayPids: () => [proc.pid],
     metricsUrls: () => [],
     createGroup: async (name) => name,
+    createBigGroup: async (name, members) => ({ id: name, members: members.length }),
     token: async () => undefined,
     stop: () => proc.stop(),
   };
