@@ -1,10 +1,10 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { record, sleep, type Context } from "../context";
 import { processTree, sample } from "../stats/proc";
 import { launchAllInOne, ROOT } from "../targets/all-in-one";
+import { ServerProcess } from "../targets/server-process";
 
 // The store-disk stream's fill-and-restart script: fills an embedded store through the Store
 // port and reopens it, printing one JSON result line.
@@ -36,23 +36,15 @@ export async function store(ctx: Context): Promise<void> {
 }
 
 // Runs the script (pinned like a server) and returns its last JSON line.
-function runScript(args: string[], cpu: string, timeoutMs: number): Promise<Record<string, unknown>> {
-  const argv = ["--import", "tsx", SCRIPT, ...args];
-  const child = cpu ? spawn("taskset", ["-c", cpu, process.execPath, ...argv], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }) : spawn(process.execPath, argv, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  return new Promise((resolve, reject) => {
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      const last = out.trim().split("\n").pop();
-      try {
-        resolve(JSON.parse(last ?? "") as Record<string, unknown>);
-      } catch {
-        reject(new Error(`fill-and-restart exited with ${code} and no result: ${err}`));
-      }
-    });
-  });
+async function runScript(args: string[], cpu: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  const proc = ServerProcess.start("fill-and-restart", process.execPath, ["--import", "tsx", SCRIPT, ...args], { cwd: ROOT, cpu: cpu || undefined });
+  const timer = setTimeout(() => proc.child.kill("SIGKILL"), timeoutMs);
+  const code = await proc.exited;
+  clearTimeout(timer);
+  const last = proc.stdout.trim().split("\n").pop();
+  try {
+    return JSON.parse(last ?? "") as Record<string, unknown>;
+  } catch {
+    throw new Error(`fill-and-restart exited with ${code} and no result: ${proc.tail()}`);
+  }
 }

@@ -3,6 +3,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 // A server process the bench started: its output kept for errors, stopped with TERM, then KILL.
 export class ServerProcess {
   readonly output: string[] = [];
+  // Everything written to stdout (for a script's result line).
+  stdout = "";
   readonly exited: Promise<number | null>;
 
   private constructor(
@@ -13,7 +15,10 @@ export class ServerProcess {
       this.output.push(String(d));
       if (this.output.length > 200) this.output.shift();
     };
-    child.stdout!.on("data", keep);
+    child.stdout!.on("data", (d: Buffer) => {
+      keep(d);
+      this.stdout += d.toString();
+    });
     child.stderr!.on("data", keep);
     this.exited = new Promise((res) => child.once("exit", (code) => res(code)));
   }
