@@ -131,11 +131,11 @@ bootstrap: $(STAMP)
 
 ## bench: the performance bench (docs/benchmarks.md): a bare ws server, the Centrifuge peer,
 ## all-in-one and distributed under the same load generator; prints a table and writes
-## .bench-results/bench-<utc>.json. Bounded (~15 min; BENCH_TIMEOUT_MINUTES). Pick with
+## .bench-results/bench-<utc>.json. Bounded (~15-20 min; BENCH_TIMEOUT_MINUTES). Pick with
 ## BENCH_TARGETS=ws,centrifuge,allinone,distributed BENCH_SCENARIOS=steady,ramp,idle,bigchat,launch,store
 ## and BENCH_QUICK=1. Not part of make test.
 bench: bundle
-	timeout -k 30 1500 node --import tsx bench/run.ts
+	timeout -k 30 1800 node --import tsx bench/run.ts
 
 infra-up:
 	bash scripts/infra/up.sh

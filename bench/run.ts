@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   }
 }
 
-const limitMs = Number(process.env.BENCH_TIMEOUT_MINUTES ?? 20) * 60_000;
+const limitMs = Number(process.env.BENCH_TIMEOUT_MINUTES ?? 25) * 60_000;
 const limit = setTimeout(() => void finish(`time limit of ${limitMs / 60_000} minutes reached; partial results`).then(() => process.exit(1)), limitMs);
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => void finish(`interrupted (${sig})`).then(() => process.exit(130)));
 
