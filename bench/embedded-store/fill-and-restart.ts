@@ -44,11 +44,15 @@ const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 const chatId = (i: number) => `bench-chat-${i}`;
 
-// Peak RSS of this process (VmHWM), in bytes.
-function peakRss(): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+// From /proc/self/status, in bytes: VmHWM (peak RSS), RssAnon (heap, malloc) and RssFile
+// (file pages mapped into the process: LevelDB reads its table files through mmap; the kernel
+// can drop those pages under memory pressure).
+function status(field: "VmHWM" | "RssAnon" | "RssFile"): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync("/proc/self/status", "utf8"));
   return m ? Number(m[1]) * 1024 : 0;
 }
+const peakRss = () => status("VmHWM");
+const rssParts = () => ({ anonMiB: mib(status("RssAnon")), fileMiB: mib(status("RssFile")) });
 
 function cpuSeconds(): number {
   const u = process.cpuUsage();
@@ -127,6 +131,7 @@ async function fill(dataDir: string): Promise<void> {
     cpuSecondsPerThousandMessages: Math.round((cpu / written) * 1e6) / 1000,
     rssAfterFillMiB: mib(rssAfterFill),
     rssAfterFillAndGcMiB: mib(settled.rss),
+    rssAfterFillAndGcParts: rssParts(),
     heapUsedAfterGcMiB: mib(settled.heapUsed),
     peakRssMiB: mib(peakRss()),
     totalSeconds: round((performance.now() - startedAt) / 1000),
@@ -176,6 +181,7 @@ async function reopen(dataDir: string, expected: number): Promise<void> {
     historyPageP50Ms: round(latencies[Math.floor(latencies.length * 0.5)] ?? 0),
     historyPageP99Ms: round(latencies[Math.floor(latencies.length * 0.99)] ?? 0),
     rssAfterReadsMiB: mib(process.memoryUsage().rss),
+    rssAfterReadsParts: rssParts(),
   };
   await store.close();
   process.stdout.write(JSON.stringify(result) + "\n");

@@ -87,3 +87,27 @@ test("a failed batch rejects its writers, hides their values, and every later wr
   expect(commit.get("lost")).toBeUndefined();
   expect(Buffer.from(commit.get("kept")!).toString()).toBe("yes");
 });
+
+test("values of cached keys follow every staged write, before and after it is durable, and are dropped on a failure", async () => {
+  const commit = new GroupCommit(db, ["n#"], 2);
+  expect(commit.get("n#c1")).toBeUndefined();
+  await commit.stage([{ key: "n#c1", value: bytes("1") }]);
+  // Read from the cache now; LevelDB has the same.
+  expect(Buffer.from(commit.get("n#c1")!).toString()).toBe("1");
+  const next = commit.stage([{ key: "n#c1", value: bytes("2") }]);
+  expect(Buffer.from(commit.get("n#c1")!).toString()).toBe("2");
+  await next;
+  expect(Buffer.from(commit.get("n#c1")!).toString()).toBe("2");
+  // Evicted (capacity 2) and read back from LevelDB.
+  await commit.stage([{ key: "n#c2", value: bytes("7") }, { key: "n#c3", value: bytes("8") }]);
+  expect(Buffer.from(commit.get("n#c1")!).toString()).toBe("2");
+  await commit.stage([{ key: "n#c1", value: null }]);
+  expect(commit.get("n#c1")).toBeUndefined();
+  // A write that never became durable is not served from the cache afterwards.
+  const lost = commit.stage([{ key: "n#c2", value: bytes("99") }]);
+  await db.close();
+  await expect(lost).rejects.toThrow();
+  await db.open();
+  expect(Buffer.from(commit.get("n#c2")!).toString()).toBe("7");
+});
+

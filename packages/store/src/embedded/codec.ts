@@ -27,12 +27,22 @@ export const codec = {
       return { seq: BigInt(v.seq), messageId: v.messageId, expiresAtMs: v.expiresAtMs };
     },
   },
+  // The entry's fields as JSON, then its payload (already-encoded protobuf) as it is:
+  // [u32 length of the JSON][JSON][payload]. No base64 on the hot path.
   outbox: {
-    encode: ({ payload, seq, ...rest }: OutboxEntry) =>
-      jsonBytes({ ...rest, payload: Buffer.from(payload).toString("base64"), ...(seq === undefined ? {} : { seq: seq.toString() }) }),
+    encode: ({ payload, seq, ...rest }: OutboxEntry): Uint8Array => {
+      const meta = Buffer.from(JSON.stringify(seq === undefined ? rest : { ...rest, seq: seq.toString() }), "utf8");
+      const out = Buffer.allocUnsafe(4 + meta.length + payload.length);
+      out.writeUInt32BE(meta.length, 0);
+      meta.copy(out, 4);
+      out.set(payload, 4 + meta.length);
+      return out;
+    },
     decode: (b: Uint8Array): OutboxEntry => {
-      const { payload, seq, ...rest } = parse<Omit<OutboxEntry, "payload" | "seq"> & { payload: string; seq?: string }>(b);
-      const entry: OutboxEntry = { ...rest, payload: new Uint8Array(Buffer.from(payload, "base64")) };
+      const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+      const metaEnd = 4 + buf.readUInt32BE(0);
+      const { seq, ...rest } = JSON.parse(buf.toString("utf8", 4, metaEnd)) as Omit<OutboxEntry, "payload" | "seq"> & { seq?: string };
+      const entry: OutboxEntry = { ...rest, payload: new Uint8Array(buf.subarray(metaEnd)) };
       if (seq !== undefined) entry.seq = BigInt(seq);
       return entry;
     },

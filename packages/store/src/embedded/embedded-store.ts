@@ -30,6 +30,8 @@ export interface EmbeddedStoreOptions {
 
 export const DEFAULT_CACHE_MB = 16;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+// Counters of the recently active chats stay in memory: every send reads its chat's counter.
+const COUNTER_CACHE = 50_000;
 
 interface ScanRange {
   gt?: string;
@@ -61,7 +63,7 @@ export class EmbeddedStore implements Store {
 
   private async open(): Promise<Opened> {
     const db = await openLevel(this.opts.dataDir, { cacheMb: this.opts.cacheMb ?? DEFAULT_CACHE_MB });
-    const commit = new GroupCommit(db);
+    const commit = new GroupCommit(db, [key.counter("")], COUNTER_CACHE);
     try {
       await checkFormat(commit);
       await importLegacyJournal(this.opts.dataDir, commit);
@@ -224,8 +226,9 @@ export class EmbeddedStore implements Store {
     const all = key.messagesOf(chatId);
     const lower = range.afterSeq === undefined ? { gte: all.gte } : { gt: key.message(chatId, range.afterSeq) };
     const upper = range.beforeSeq === undefined ? all.lt : key.message(chatId, range.beforeSeq);
-    if (range.beforeSeq !== undefined) {
-      // The newest `limit` below beforeSeq, read backwards, returned ascending.
+    if (range.beforeSeq !== undefined && range.afterSeq === undefined) {
+      // The newest `limit` below beforeSeq, read backwards, returned ascending. (With both
+      // bounds: the oldest `limit` inside them, as on DynamoDB.)
       const newest = await this.scan({ ...lower, lt: upper, limit: range.limit, reverse: true }, codec.message.decode);
       return newest.reverse();
     }

@@ -4,7 +4,8 @@ import type { GroupCommit } from "./group-commit";
 // directory written by another version is refused rather than misread.
 
 const FORMAT_KEY = "!format";
-const CURRENT = "1";
+// 2: outbox entries as [u32 length][JSON fields][payload] (1 had them as JSON with base64).
+const CURRENT = "2";
 
 export class StoreFormatError extends Error {
   readonly code = "store_format";

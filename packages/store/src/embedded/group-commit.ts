@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { ClassicLevel } from "classic-level";
+import { Lru } from "./lru";
 
 // Group commit on LevelDB (ADR 0024). A port method decides and stages its writes in one
 // synchronous step: it reads with get() (staged writes first, then LevelDB's synchronous read)
@@ -15,11 +16,6 @@ import type { ClassicLevel } from "classic-level";
 
 export type Write = { key: string; value: Uint8Array } | { key: string; value: null };
 
-interface Staged {
-  value: Uint8Array | null;
-  generation: number;
-}
-
 interface Waiter {
   resolve(): void;
   reject(err: unknown): void;
@@ -30,36 +26,57 @@ export class StoreFailedError extends Error {
 }
 
 export class GroupCommit {
-  private readonly staged = new Map<string, Staged>();
+  // Per key, the value of its latest staged write (null: deleted) until that write is durable.
+  private readonly staged = new Map<string, Uint8Array | null>();
   private pending: Write[] = [];
   private waiters: Waiter[] = [];
-  private generation = 0;
   private flushing?: Promise<void>;
   // After a failed write the state on disk is unknown relative to what callers were told:
   // refuse further writes instead of acknowledging on top of it (restart reopens the store).
-  private failed?: unknown;
+  private failedWith?: unknown;
 
-  constructor(private readonly db: ClassicLevel<string, Uint8Array>) {}
+  // Values of hot keys (those starting with one of `cachedPrefixes`, e.g. chat counters, read
+  // by every send) kept after they are durable. Every write goes through stage(), which updates
+  // this cache, so it cannot go stale.
+  private readonly cache: Lru<string, Uint8Array | null>;
+
+  constructor(
+    private readonly db: ClassicLevel<string, Uint8Array>,
+    private readonly cachedPrefixes: string[] = [],
+    cacheEntries = 50_000,
+  ) {
+    this.cache = new Lru(cacheEntries);
+  }
 
   get(key: string): Uint8Array | undefined {
     const s = this.staged.get(key);
-    if (s) return s.value ?? undefined;
-    return this.db.getSync(key);
+    if (s !== undefined) return s ?? undefined;
+    if (!this.isCached(key)) return this.db.getSync(key);
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit ?? undefined;
+    const v = this.db.getSync(key);
+    this.cache.set(key, v ?? null);
+    return v;
   }
 
   // Takes effect for get() now; resolves once durable.
   stage(writes: Write[]): Promise<void> {
-    if (this.failed !== undefined) return Promise.reject(new StoreFailedError("the embedded store failed to write earlier and refuses writes until it is restarted", { cause: this.failed }));
+    if (this.failedWith !== undefined) return Promise.reject(new StoreFailedError("the embedded store failed to write earlier and refuses writes until it is restarted", { cause: this.failedWith }));
     if (writes.length === 0) return Promise.resolve();
-    const generation = ++this.generation;
     for (const w of writes) {
-      this.staged.set(w.key, { value: w.value, generation });
+      this.staged.set(w.key, w.value);
       this.pending.push(w);
+      if (this.isCached(w.key)) this.cache.set(w.key, w.value);
     }
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.kick();
     });
+  }
+
+  private isCached(key: string): boolean {
+    for (const p of this.cachedPrefixes) if (key.startsWith(p)) return true;
+    return false;
   }
 
   private kick(): void {
@@ -85,7 +102,6 @@ export class GroupCommit {
       if (this.pending.length === 0) return;
       const writes = this.pending;
       const waiters = this.waiters;
-      const upTo = this.generation;
       this.pending = [];
       this.waiters = [];
       try {
@@ -97,18 +113,20 @@ export class GroupCommit {
         }
         await batch.write({ sync: true });
       } catch (err) {
-        this.failed = err;
+        this.failedWith = err;
         // Nothing staged is known to be on disk: readers must not see it any more.
         this.staged.clear();
+        this.cache.clear();
         for (const w of [...waiters, ...this.waiters]) w.reject(err);
         this.pending = [];
         this.waiters = [];
         return;
       }
-      // LevelDB now answers these keys itself, unless a later stage() changed them again.
+      // LevelDB now answers these keys itself, unless a later stage() changed them again: then
+      // the staged value is another one (values are fresh arrays per write; two deletes in a
+      // row agree with LevelDB anyway).
       for (const w of writes) {
-        const s = this.staged.get(w.key);
-        if (s && s.generation <= upTo) this.staged.delete(w.key);
+        if (this.staged.get(w.key) === w.value) this.staged.delete(w.key);
       }
       for (const w of waiters) w.resolve();
     }

@@ -1,5 +1,6 @@
 import type { IdempotencyKey, OutboxEntry } from "../port";
 import { outboxShardOf } from "../outbox-shard";
+import { Lru } from "./lru";
 
 // Where each record lives in the LevelDB key space. Keys are UTF-8 strings: a one-letter kind,
 // then the parts joined with "#". Ids match [A-Za-z0-9_\-.:@]+ (validateId), whose characters
@@ -18,13 +19,11 @@ const MS_DIGITS = 15;
 export const pad = (n: bigint | number, digits: number): string => n.toString().padStart(digits, "0");
 
 // outboxShardOf hashes (SHA-256) the key: a send would hash its chat id twice (entry written,
-// entry deleted). Remembered for recently seen keys; dropped wholesale when full.
-const SHARD_MEMO_SIZE = 10_000;
-const shardMemo = new Map<string, number>();
+// entry deleted). Remembered for the recently active chats.
+const shardMemo = new Lru<string, number>(50_000);
 function shardOf(eventKey: string): number {
   let shard = shardMemo.get(eventKey);
   if (shard === undefined) {
-    if (shardMemo.size >= SHARD_MEMO_SIZE) shardMemo.clear();
     shard = outboxShardOf(eventKey);
     shardMemo.set(eventKey, shard);
   }
