@@ -2,11 +2,12 @@
 // source (packages, services, tests, bench, scripts). `make lint` runs it; promises that nobody
 // awaits or that are passed where nothing awaits them are errors (issue 9 point 10).
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/dist/**", "packages/proto/src/gen/**", ".test-results/**", ".data/**", "**/*.js", "**/*.mjs", "**/*.cjs",
+    ignores: ["**/node_modules/**", "**/dist/**", "packages/proto/src/gen/**", ".test-results/**", ".data/**",
       // Code that breaks the rules on purpose: tests/deploy/lint.test.ts lints it on its own.
       "tests/lint-fixtures/**",
     ],
@@ -32,6 +33,14 @@ export default tseslint.config(
       "@typescript-eslint/prefer-promise-reject-errors": ["error", { allowThrowingUnknown: true }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true }],
     },
+  },
+  {
+    // The few JavaScript files (configs, the CLI's bin, the Docker health check) run on Node and
+    // are in no tsconfig: the JavaScript rules without type information.
+    files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: globals.node },
+    linterOptions: { reportUnusedDisableDirectives: "error" },
   },
   {
     // Tests read JSON bodies and frames as they come off the wire (`any`) and assert on them with
