@@ -28,6 +28,18 @@ export interface Presence {
   // undefined when the gateway is unknown or its registration expired.
   gatewayAddress(gatewayId: string): Promise<string | undefined>;
 
+  // Per-chat online index (ADR 0025): who is online, by chat, so announcing a user's presence
+  // and the snapshot a new connection gets cost work in proportion to the user's chats and
+  // online contacts, not to the size of those chats. A gateway writes it at a user's online
+  // transitions (first connection: add to each of the user's chats; last: remove) and when a
+  // membership frame reaches an online user. Entries do not expire: a user whose gateway died
+  // stays listed until a reader finds no live route and prunes them, so readers confirm the
+  // users they get with connectionsOf. Adding or removing what is (not) there changes nothing.
+  addOnlineInChats(userId: string, chatIds: string[]): Promise<void>;
+  removeOnlineInChats(userId: string, chatIds: string[]): Promise<void>;
+  // Users listed online in any of these chats, each once.
+  onlineInChats(chatIds: string[]): Promise<string[]>;
+
   ping(): Promise<void>;
   // Called after the connection to the backing store came back from an outage. The store may
   // have lost its data (a Redis restart), so a gateway registers itself and its routes again at

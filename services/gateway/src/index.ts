@@ -5,6 +5,7 @@ import { DEFAULT_LIMITS } from "@chat/domain";
 import type { TokenVerifier } from "@chat/identity";
 import { Gauge, type Logger, type Registry, DependencyHealth } from "@chat/observability";
 import type { Presence } from "@chat/presence";
+import type { MembershipChange } from "@chat/proto";
 import { serviceCredentialClient, type RpcHost } from "@chat/rpc";
 import { FrameRouter } from "@chat/routing";
 import type { Store } from "@chat/store";
@@ -82,6 +83,8 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     },
   });
   const announcer = new PresenceAnnouncer(handlers.announcePresence, (err) => log.debug({ err }, "presence announce failed"));
+  const onOwnMembership = (userId: string, chatId: string, change: MembershipChange) =>
+    void handlers.ownMembershipChanged(userId, chatId, change).catch((err: unknown) => log.debug({ err }, "online index update failed"));
 
   const metrics = createGatewayMetrics(deps.metrics);
   new Gauge({
@@ -148,6 +151,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
         handlers,
         userOps,
         announcer,
+        onOwnMembership,
         cork,
         logger: log,
         limits: { ...limits, operations, syncMaxLimit: limits.syncPageMax },

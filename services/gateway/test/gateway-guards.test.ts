@@ -75,8 +75,8 @@ test("presence announcements of one user go out in order even when the first is 
     if (online) await new Promise((r) => setTimeout(r, 30));
     out.push(`${user}:${online ? "online" : "offline"}`);
   }, () => undefined);
-  void a.enqueue("alice", true);
-  await a.enqueue("alice", false);
+  void a.enqueue("alice", true, Promise.resolve([]));
+  await a.enqueue("alice", false, Promise.resolve([]));
   expect(out).toEqual(["alice:online", "alice:offline"]);
 });
 

@@ -42,6 +42,15 @@ export class FaultyPresence implements Presence {
   gatewayAddress(gatewayId: string) {
     return this.inner.gatewayAddress(gatewayId);
   }
+  addOnlineInChats(userId: string, chatIds: string[]) {
+    return this.inner.addOnlineInChats(userId, chatIds);
+  }
+  removeOnlineInChats(userId: string, chatIds: string[]) {
+    return this.inner.removeOnlineInChats(userId, chatIds);
+  }
+  onlineInChats(chatIds: string[]) {
+    return this.inner.onlineInChats(chatIds);
+  }
   async ping() {
     await this.stall;
     return this.inner.ping();

@@ -193,6 +193,42 @@ export function describePresenceContract(name: string, factory: () => Promise<Pr
       });
     });
 
+    describe("per-chat online index", () => {
+      const sortedIds = (ids: string[]) => [...ids].sort();
+
+      test("lists each user online in any of the chats once, and only those chats' users", async () => {
+        const [alice, bob, carol] = ["alice", "bob", "carol"].map(uniqueId);
+        const [c1, c2, c3] = ["c1", "c2", "c3"].map(uniqueId);
+        await presence().addOnlineInChats(alice, [c1, c2]);
+        await presence().addOnlineInChats(bob, [c2]);
+        await presence().addOnlineInChats(carol, [c3]);
+        expect(sortedIds(await presence().onlineInChats([c1, c2]))).toEqual(sortedIds([alice, bob]));
+        expect(await presence().onlineInChats([c1])).toEqual([alice]);
+        expect(await presence().onlineInChats([c3, c3])).toEqual([carol]);
+        expect(await presence().onlineInChats([uniqueId("empty")])).toEqual([]);
+      });
+
+      test("removing takes the user out of exactly those chats; repeated writes change nothing", async () => {
+        const [alice, bob] = ["alice", "bob"].map(uniqueId);
+        const [c1, c2] = ["c1", "c2"].map(uniqueId);
+        await presence().addOnlineInChats(alice, [c1, c2]);
+        await presence().addOnlineInChats(alice, [c1, c2]);
+        await presence().addOnlineInChats(bob, [c1]);
+        await presence().removeOnlineInChats(alice, [c1]);
+        expect(await presence().onlineInChats([c1])).toEqual([bob]);
+        expect(await presence().onlineInChats([c2])).toEqual([alice]);
+        await presence().removeOnlineInChats(alice, [c1, c2]);
+        await presence().removeOnlineInChats(uniqueId("stranger"), [c1]);
+        expect(await presence().onlineInChats([c1, c2])).toEqual([bob]);
+      });
+
+      test("empty inputs are harmless", async () => {
+        await expect(presence().addOnlineInChats(uniqueId("u"), [])).resolves.toBeUndefined();
+        await expect(presence().removeOnlineInChats(uniqueId("u"), [])).resolves.toBeUndefined();
+        expect(await presence().onlineInChats([])).toEqual([]);
+      });
+    });
+
     describe("gateway registry", () => {
       test("a registered gateway's address can be looked up and re-registered with a new one", async () => {
         const gateway = uniqueId("gw");

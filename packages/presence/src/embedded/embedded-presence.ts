@@ -6,6 +6,8 @@ export class EmbeddedPresence implements Presence {
   // userId -> (gatewayId|connectionId -> { route, expiresAt })
   private readonly users = new Map<string, Map<string, { route: ConnectionRoute; expiresAt: number }>>();
   private readonly gateways = new Map<string, { address: string; expiresAt: number }>();
+  // chatId -> users listed online in it (the per-chat online index).
+  private readonly onlineByChat = new Map<string, Set<string>>();
 
   async registerConnection(route: ConnectionRoute, ttlMs: number): Promise<{ cameOnline: boolean }> {
     const conns = this.liveConnections(route.userId);
@@ -60,6 +62,27 @@ export class EmbeddedPresence implements Presence {
     return g.address;
   }
 
+  async addOnlineInChats(userId: string, chatIds: string[]): Promise<void> {
+    for (const chatId of chatIds) {
+      let users = this.onlineByChat.get(chatId);
+      if (!users) this.onlineByChat.set(chatId, (users = new Set()));
+      users.add(userId);
+    }
+  }
+
+  async removeOnlineInChats(userId: string, chatIds: string[]): Promise<void> {
+    for (const chatId of chatIds) {
+      const users = this.onlineByChat.get(chatId);
+      if (users?.delete(userId) && users.size === 0) this.onlineByChat.delete(chatId);
+    }
+  }
+
+  async onlineInChats(chatIds: string[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (const chatId of chatIds) for (const u of this.onlineByChat.get(chatId) ?? []) out.add(u);
+    return [...out];
+  }
+
   async ping(): Promise<void> {}
 
   // In-process state cannot be lost while the process lives.
@@ -68,6 +91,7 @@ export class EmbeddedPresence implements Presence {
   async close(): Promise<void> {
     this.users.clear();
     this.gateways.clear();
+    this.onlineByChat.clear();
   }
 
   private liveConnections(userId: string): Map<string, { route: ConnectionRoute; expiresAt: number }> {

@@ -94,6 +94,31 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
       return (await redis.get(keys.gateway(gatewayId))) ?? undefined;
     },
 
+    // One pipelined command per chat: chats hash to different slots, and each SADD/SREM is
+    // atomic and idempotent on its own.
+    async addOnlineInChats(userId, chatIds) {
+      if (chatIds.length === 0) return;
+      const pipeline = redis.pipeline();
+      for (const chatId of chatIds) pipeline.sadd(keys.chatOnline(chatId), userId);
+      await execOrThrow(pipeline.exec());
+    },
+
+    async removeOnlineInChats(userId, chatIds) {
+      if (chatIds.length === 0) return;
+      const pipeline = redis.pipeline();
+      for (const chatId of chatIds) pipeline.srem(keys.chatOnline(chatId), userId);
+      await execOrThrow(pipeline.exec());
+    },
+
+    async onlineInChats(chatIds) {
+      const unique = [...new Set(chatIds)];
+      if (unique.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const chatId of unique) pipeline.smembers(keys.chatOnline(chatId));
+      const replies = (await execOrThrow(pipeline.exec())) as string[][];
+      return [...new Set(replies.flat())];
+    },
+
     async ping() {
       await redis.ping();
     },

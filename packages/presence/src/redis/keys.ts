@@ -11,6 +11,11 @@ export class RedisPresenceKeys {
     return `${this.prefix}user:{${userId}}:conns`;
   }
 
+  // A set of the users listed online in the chat (ADR 0025).
+  chatOnline(chatId: string): string {
+    return `${this.prefix}chat:{${chatId}}:online`;
+  }
+
   gateway(gatewayId: string): string {
     return `${this.prefix}gateway:{${gatewayId}}`;
   }

@@ -1,6 +1,6 @@
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
-import type { ServerFrame } from "@chat/proto";
+import type { MembershipChange, ServerFrame } from "@chat/proto";
 import type { OutgoingFrame } from "../protocol/outgoing-frame";
 import { encodeServerFrame, serverFrame, type Encoding } from "../protocol/frame-codec";
 import { ConnectionOperationLimiter, type Operation, type OperationLimits } from "../limits/operation-limits";
@@ -37,6 +37,9 @@ export class ClientConnection {
   private paused = false;
   alive = true;
   missedHeartbeats = 0;
+  // Told when a membership frame about this connection's own user goes out (the gateway keeps
+  // the per-chat online index current); one function shared by all connections.
+  onOwnMembership?: (userId: string, chatId: string, change: MembershipChange) => void;
 
   constructor(
     readonly id: string,
@@ -65,6 +68,7 @@ export class ClientConnection {
     if (!this.isOpen) return false;
     const frame = out.frame;
     if (frame.kind.case === "message" && !this.guard.admit(frame.kind.value.chatId, frame.kind.value.seq)) return true;
+    if (frame.kind.case === "membership" && frame.kind.value.userId === this.userId) this.onOwnMembership?.(this.userId, frame.kind.value.chatId, frame.kind.value.change);
     return this.write(out.data(this.encoding));
   }
 

@@ -20,6 +20,7 @@ export interface SessionDeps {
   handlers: FrameHandlers;
   userOps: UserOperationLimiter;
   announcer: PresenceAnnouncer;
+  onOwnMembership: ClientConnection["onOwnMembership"];
   cork: TickCork;
   logger: Logger;
   limits: ConnectionLimits & {
@@ -65,7 +66,7 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
   const release = (c: ClientConnection, announceOffline: boolean) =>
     (released ??= deps.registry
       .release(c)
-      .then(({ wentOffline }) => (wentOffline && announceOffline ? deps.announcer.enqueue(c.userId, false) : undefined))
+      .then(({ wentOffline }) => (wentOffline && announceOffline ? deps.announcer.enqueue(c.userId, false, deps.handlers.chatsOf(c.userId)) : undefined))
       .catch((err) => log.debug({ err }, "presence removal failed; the route expires by its TTL")));
 
   const fail = (e: ChatError, closeCode: number) => {
@@ -110,13 +111,16 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
     }
     clearTimeout(authTimer);
     authSettled();
+    c.onOwnMembership = deps.onOwnMembership;
     deps.registry.hold(c);
     conn = c;
     c.reply(hello(identity, replyTo));
     log.debug({ userId: identity.userId }, "authenticated");
     for (const f of held.splice(0)) void dispatch(c, f);
-    if (cameOnline) void deps.announcer.enqueue(identity.userId, true);
-    void deps.handlers.presenceSnapshot(c).catch((err: unknown) => log.debug({ err }, "presence snapshot failed"));
+    // The user's chats are read once for the announcement and the snapshot.
+    const chats = deps.handlers.chatsOf(identity.userId);
+    if (cameOnline) void deps.announcer.enqueue(identity.userId, true, chats);
+    void chats.then((ids) => deps.handlers.presenceSnapshot(c, ids)).catch((err: unknown) => log.debug({ err }, "presence snapshot failed"));
     // The connection ends when its token does; the client reconnects with a fresh one.
     const untilExpiry = identity.expiresAtMs - Date.now();
     if (untilExpiry < 2 ** 31 - 1) {

@@ -1,6 +1,6 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { ChatError, validateId, validateSend, type ReceiptKind } from "@chat/domain";
-import { PresenceStatus, type ClientFrame, type ServerFrame } from "@chat/proto";
+import { MembershipChange, PresenceStatus, type ClientFrame, type ServerFrame } from "@chat/proto";
 import { inSpan, SpanKind, type Logger } from "@chat/observability";
 import type { Presence } from "@chat/presence";
 import type { FrameRouter } from "@chat/routing";
@@ -14,7 +14,7 @@ export interface HandlerDeps {
   store: Store;
   ingest: IngestClient;
   router: FrameRouter;
-  presence: Pick<Presence, "connectionsOf">;
+  presence: Pick<Presence, "connectionsOf" | "addOnlineInChats" | "removeOnlineInChats" | "onlineInChats">;
   logger: Logger;
   limits: { maxBodyBytes: number; maxIdLength: number; syncDefaultLimit: number; syncMaxLimit: number; typingRelayIntervalMs: number; presenceAnnounceMaxChats: number };
 }
@@ -40,11 +40,27 @@ export function createFrameHandlers(deps: HandlerDeps) {
     if (!(await store.getMember(chatId, userId))) throw new ChatError("not_found", `chat ${chatId} not found`);
   }
 
-  async function contactsOf(userId: string): Promise<string[]> {
+  // The user's chats (the first CHAT_PRESENCE_ANNOUNCE_MAX_CHATS, as the presence contacts
+  // always were), read once per connect or disconnect.
+  async function chatsOf(userId: string): Promise<string[]> {
     const { items } = await store.listMembershipsOfUser(userId, { limit: limits.presenceAnnounceMaxChats });
-    const contacts = new Set<string>();
-    for (const m of items) for (const u of await otherMembers(m.chatId, userId)) contacts.add(u);
-    return [...contacts];
+    return items.map((m) => m.chatId);
+  }
+
+  // Who of the user's contacts (members of the given chats) may be online: read from the
+  // per-chat online index, so the cost follows the online users of those chats, not their size
+  // (ADR 0025). Candidates: users whose gateway died are listed until pruned.
+  async function onlineCandidates(userId: string, chatIds: string[]): Promise<string[]> {
+    if (chatIds.length === 0) return [];
+    return (await deps.presence.onlineInChats(chatIds)).filter((u) => u !== userId);
+  }
+
+  // Takes users the index lists but presence has no route for out of the chats; one who came
+  // online again meanwhile (its own listing may have run before this removal) is listed again.
+  async function prune(stale: string[], chatIds: string[]): Promise<void> {
+    await Promise.all(stale.map((u) => deps.presence.removeOnlineInChats(u, chatIds)));
+    const back = await deps.presence.connectionsOf(stale);
+    await Promise.all([...back.keys()].map(async (u) => deps.presence.addOnlineInChats(u, await chatsOf(u))));
   }
 
   async function otherMembers(chatId: string, userId: string): Promise<string[]> {
@@ -109,24 +125,46 @@ export function createFrameHandlers(deps: HandlerDeps) {
       return serverFrame({ case: "pong", value: { nonce: f.nonce, serverTime: timestampFromDate(new Date()) } });
     },
 
-    // Tells the members of the user's chats that the user came online or went offline.
-    async announcePresence(userId: string, online: boolean): Promise<void> {
-      const contacts = await contactsOf(userId);
+    chatsOf,
+
+    // At a user's online transition: lists (or unlists) the user in the per-chat online index of
+    // their chats, then tells the online members of those chats. An offline transition that
+    // finds the user online again (a device connected through another gateway meanwhile, whose
+    // listing this removal may have undone) lists them again and announces nothing.
+    async announcePresence(userId: string, online: boolean, chatIds: string[]): Promise<void> {
+      if (online) {
+        await deps.presence.addOnlineInChats(userId, chatIds);
+      } else {
+        await deps.presence.removeOnlineInChats(userId, chatIds);
+        if ((await deps.presence.connectionsOf([userId])).has(userId)) return deps.presence.addOnlineInChats(userId, chatIds);
+      }
+      const contacts = await onlineCandidates(userId, chatIds);
       if (contacts.length === 0) return;
       const frame = serverFrame({ case: "presence", value: { userId, status: online ? PresenceStatus.ONLINE : PresenceStatus.OFFLINE } });
+      // The router looks up the routes, so listed users who are not online get nothing.
       await deps.router.route([{ userIds: contacts, frame }]);
     },
 
     // A new connection learns who of its contacts is online now (one `presence` frame each);
     // later changes arrive as announcements. Without it a client shows everyone offline until
-    // they reconnect. The same contacts as announcePresence: members of the user's first 100 chats.
-    async presenceSnapshot(conn: ClientConnection): Promise<void> {
-      const contacts = await contactsOf(conn.userId);
-      if (contacts.length === 0) return;
-      const online = await deps.presence.connectionsOf(contacts);
-      for (const userId of contacts) {
+    // they reconnect. The same chats as announcePresence.
+    async presenceSnapshot(conn: ClientConnection, chatIds: string[]): Promise<void> {
+      const candidates = await onlineCandidates(conn.userId, chatIds);
+      if (candidates.length === 0) return;
+      const online = await deps.presence.connectionsOf(candidates);
+      for (const userId of candidates) {
         if (online.has(userId)) conn.reply(serverFrame({ case: "presence", value: { userId, status: PresenceStatus.ONLINE } }));
       }
+      const stale = candidates.filter((u) => !online.has(u));
+      if (stale.length > 0) await prune(stale, chatIds);
+    },
+
+    // A membership frame reached one of the user's connections: an online user who joins or
+    // leaves a chat is listed in (or taken out of) its online index now, not at their next
+    // connect.
+    async ownMembershipChanged(userId: string, chatId: string, change: MembershipChange): Promise<void> {
+      if (change === MembershipChange.ADDED) await deps.presence.addOnlineInChats(userId, [chatId]);
+      else if (change === MembershipChange.REMOVED) await deps.presence.removeOnlineInChats(userId, [chatId]);
     },
 
     stop(): void {
