@@ -12,6 +12,7 @@ import type { Store } from "@chat/store";
 import { CLOSE, type ClientConnection } from "./connection/client-connection";
 import { ConnectionRegistry } from "./connection/connection-registry";
 import { runSession } from "./connection/session";
+import { ExpirySweep } from "./connection/expiry-sweep";
 import { TickCork } from "./connection/tick-cork";
 import { deliveryRoutes } from "./delivery/delivery-routes";
 import { createFrameHandlers } from "./handlers/frame-handlers";
@@ -108,6 +109,22 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const grpcAddress = config.gateway.advertisedAddress ?? grpc.address;
   await deps.presence.registerGateway(id, grpcAddress, limits.presenceTtlMs);
 
+  const expiry = new ExpirySweep<ClientConnection>();
+  // Shared by every session: built once, not per connection.
+  const sessionDeps = {
+    verifier: deps.verifier,
+    registry,
+    handlers,
+    userOps,
+    announcer,
+    onOwnMembership,
+    cork,
+    expiry,
+    logger: log,
+    limits: { ...limits, operations, syncMaxLimit: limits.syncPageMax },
+    onFrame: (kind: string, outcome: "ok" | "error", code?: string, startedAt?: number) => metrics.frame(kind, outcome, code, startedAt),
+  };
+
   let draining = false;
   const http = await startGatewayHttp({
     host: config.host,
@@ -145,19 +162,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
         ws.close(CLOSE.goingAway, "server_shutdown");
         return;
       }
-      runSession(ws, req, {
-        verifier: deps.verifier,
-        registry,
-        handlers,
-        userOps,
-        announcer,
-        onOwnMembership,
-        cork,
-        logger: log,
-        limits: { ...limits, operations, syncMaxLimit: limits.syncPageMax },
-        onFrame: (kind, outcome, code, startedAt) => metrics.frame(kind, outcome, code, startedAt),
-        onAuthSettled: admission.track(peerIp(req)),
-      });
+      runSession(ws, req, sessionDeps, admission.track(peerIp(req)));
     },
   });
 
@@ -214,6 +219,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       // jitter so they do not stampede the other replicas), then release routes.
       draining = true;
       clearInterval(heartbeat);
+      expiry.stop();
       for (const c of registry.all()) {
         c.close(CLOSE.goingAway, "server_shutdown", "gateway is shutting down; reconnect", 250 + Math.floor(Math.random() * 2000));
       }

@@ -31,6 +31,7 @@ function setup() {
     ingest: undefined as never,
     router,
     presence: counting,
+    logger: { info: () => undefined, debug: () => undefined, warn: () => undefined, error: () => undefined } as never,
     limits: { maxBodyBytes: 1000, maxIdLength: 128, syncDefaultLimit: 50, syncMaxLimit: 100, typingRelayIntervalMs: 1000, presenceAnnounceMaxChats: 100 },
   });
   const connect = async (userId: string, chats: string[]) => {

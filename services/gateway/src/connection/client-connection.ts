@@ -30,8 +30,9 @@ export const CLOSE = {
 // write(), which enforces the outbound bounds (messages and bytes not yet handed to the kernel):
 // a client that stops reading is closed as a slow consumer instead of growing the heap.
 export class ClientConnection {
-  readonly guard = new OrderGuard();
-  private readonly ops: ConnectionOperationLimiter;
+  // Both made on first use: an idle connection has pushed no message and taken no token.
+  private orderGuard?: OrderGuard;
+  private ops?: ConnectionOperationLimiter;
   private queued = 0;
   private inFlight = 0;
   private paused = false;
@@ -55,8 +56,10 @@ export class ClientConnection {
     // written within one tick leave in one socket write.
     private readonly socket?: Duplex,
     private readonly cork?: TickCork,
-  ) {
-    this.ops = new ConnectionOperationLimiter(limits.operations, Date.now());
+  ) {}
+
+  get guard(): OrderGuard {
+    return (this.orderGuard ??= new OrderGuard());
   }
 
   get isOpen(): boolean {
@@ -86,7 +89,13 @@ export class ClientConnection {
 
   // Throws rate_limited when the connection's budget for this operation is spent.
   takeToken(op: Operation): void {
-    this.ops.take(op, Date.now());
+    // A fresh limiter starts with full buckets, as one made at connect time would after idling.
+    (this.ops ??= new ConnectionOperationLimiter(this.limits.operations, Date.now())).take(op, Date.now());
+  }
+
+  // The access token expired (ExpirySweep).
+  expire(): void {
+    this.close(CLOSE.unauthenticated, "token_expired", "access token expired; reconnect with a new token", 0);
   }
 
   // Bounds the client frames handled at once. At the bound the socket stops being read, so a

@@ -12,6 +12,7 @@ import type { PresenceAnnouncer } from "../presence/presence-announcer";
 import { ClientConnection, CLOSE, type ConnectionLimits } from "./client-connection";
 import type { ConnectionRegistry } from "./connection-registry";
 import { SessionState } from "./session-state";
+import type { ExpirySweep } from "./expiry-sweep";
 import type { TickCork } from "./tick-cork";
 
 export interface SessionDeps {
@@ -22,6 +23,7 @@ export interface SessionDeps {
   announcer: PresenceAnnouncer;
   onOwnMembership: ClientConnection["onOwnMembership"];
   cork: TickCork;
+  expiry: ExpirySweep<ClientConnection>;
   logger: Logger;
   limits: ConnectionLimits & {
     authTimeoutMs: number;
@@ -35,30 +37,34 @@ export interface SessionDeps {
   // code: the error code sent back, for outcome "error"; startedAt: performance.now() when the
   // frame was taken up (sends only: the send→ack latency).
   onFrame(kind: string, outcome: "ok" | "error", code?: string, startedAt?: number): void;
-  // Called once, when the session leaves the unauthenticated phases (opened or closed).
-  onAuthSettled(): void;
 }
 
 // Drives one WebSocket from upgrade to close: authentication first (an `auth` frame within the
 // timeout, or ?access_token= for clients that cannot send a first frame), then frames. The
-// phases and what each allows are in session-state.ts.
-export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDeps): void {
+// phases and what each allows are in session-state.ts. `deps` is shared by all sessions (an idle
+// connection holds only what is its own); onAuthSettled is called once, when the session leaves
+// the unauthenticated phases (opened or closed).
+export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDeps, onAuthSettled: () => void): void {
   const encoding: Encoding = ws.protocol === SUBPROTOCOL_PROTO ? "proto" : "json";
   const send = (f: ServerFrame) => ws.send(encodeServerFrame(f, encoding));
   const connectionId = newConnectionId();
-  const log = deps.logger.child({ connectionId });
+  // Only the socket: a closure that named `req` would keep the whole upgrade request (headers)
+  // alive for the life of the connection.
+  const socket = req.socket;
+  // Made on first use: most connections never log.
+  let logger: Logger | undefined;
+  const log = () => (logger ??= deps.logger.child({ connectionId }));
   const state = new SessionState();
   let conn: ClientConnection | undefined;
   // Frames that arrive while the token is being verified are held and handled in order once it
   // verifies, so a client may pipeline `auth` and its first frames without waiting for `hello`.
   const held: ClientFrame[] = [];
-  let expiryTimer: NodeJS.Timeout | undefined;
   let released: Promise<unknown> | undefined;
   let settled = false;
   const authSettled = () => {
     if (settled) return;
     settled = true;
-    deps.onAuthSettled();
+    onAuthSettled();
   };
 
   // Removes the route once (at the first of: the server starts closing, the socket closes), and
@@ -67,7 +73,7 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
     (released ??= deps.registry
       .release(c)
       .then(({ wentOffline }) => (wentOffline && announceOffline ? deps.announcer.enqueue(c.userId, false, deps.handlers.chatsOf(c.userId)) : undefined))
-      .catch((err) => log.debug({ err }, "presence removal failed; the route expires by its TTL")));
+      .catch((err) => log().debug({ err }, "presence removal failed; the route expires by its TTL")));
 
   const fail = (e: ChatError, closeCode: number) => {
     if (!state.authFailed()) return;
@@ -76,7 +82,7 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
     ws.close(closeCode, e.code);
   };
 
-  const authTimer = setTimeout(() => {
+  let authTimer: NodeJS.Timeout | undefined = setTimeout(() => {
     if (state.phase !== "awaiting_auth" && state.phase !== "authenticating") return;
     if (!state.beginClose()) return;
     send(serverFrame({ case: "connectionClosing", value: { reason: "auth_timeout", message: `no auth frame within ${deps.limits.authTimeoutMs} ms`, reconnectAfterMs: 0 } }));
@@ -92,14 +98,14 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
       return fail(isChatError(e) ? e : new ChatError("unauthenticated", "authentication failed"), CLOSE.unauthenticated);
     }
     if (state.phase !== "authenticating") return;
-    const c = new ClientConnection(connectionId, identity.userId, ws, encoding, deps.limits, state, () => void release(c, true), req.socket, deps.cork);
+    const c = new ClientConnection(connectionId, identity.userId, ws, encoding, deps.limits, state, () => void release(c, true), socket, deps.cork);
     let cameOnline: boolean;
     try {
       ({ cameOnline } = await deps.registry.register(c));
     } catch (err) {
       // A registration that failed by timeout may still have been applied: remove it, and open
       // nothing, so no route of a connection that is not held can outlive it.
-      log.debug({ err }, "presence registration failed");
+      log().debug({ err }, "presence registration failed");
       void release(c, false);
       return fail(new ChatError("unavailable", "presence is unavailable; reconnect later", { retryAfterMs: 1000, details: { cause: "presence_unavailable" } }), CLOSE.tryAgainLater);
     }
@@ -110,23 +116,20 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
       return;
     }
     clearTimeout(authTimer);
+    authTimer = undefined;
     authSettled();
     c.onOwnMembership = deps.onOwnMembership;
     deps.registry.hold(c);
     conn = c;
     c.reply(hello(identity, replyTo));
-    log.debug({ userId: identity.userId }, "authenticated");
+    log().debug({ userId: identity.userId }, "authenticated");
     for (const f of held.splice(0)) void dispatch(c, f);
     // The user's chats are read once for the announcement and the snapshot.
     const chats = deps.handlers.chatsOf(identity.userId);
     if (cameOnline) void deps.announcer.enqueue(identity.userId, true, chats);
-    void chats.then((ids) => deps.handlers.presenceSnapshot(c, ids)).catch((err: unknown) => log.debug({ err }, "presence snapshot failed"));
+    void chats.then((ids) => deps.handlers.presenceSnapshot(c, ids)).catch((err: unknown) => log().debug({ err }, "presence snapshot failed"));
     // The connection ends when its token does; the client reconnects with a fresh one.
-    const untilExpiry = identity.expiresAtMs - Date.now();
-    if (untilExpiry < 2 ** 31 - 1) {
-      expiryTimer = setTimeout(() => c.close(CLOSE.unauthenticated, "token_expired", "access token expired; reconnect with a new token", 0), Math.max(0, untilExpiry));
-      expiryTimer.unref();
-    }
+    deps.expiry.add(c, identity.expiresAtMs);
   };
 
   const hello = (identity: Identity, replyTo: string): ServerFrame => {
@@ -213,7 +216,7 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
     } catch (e) {
       const err = isChatError(e) ? e : new ChatError("internal", "internal error");
       deps.onFrame(kind, "error", err.code, startedAt);
-      if (!isChatError(e)) log.error({ err: e, kind, requestId: frame.requestId }, "frame handler failed");
+      if (!isChatError(e)) log().error({ err: e, kind, requestId: frame.requestId }, "frame handler failed");
       const send = frame.kind.case === "sendMessage" ? { chatId: frame.kind.value.chatId, clientMessageId: frame.kind.value.clientMessageId } : {};
       c.reply(errorFrame(err, frame.requestId, snake(kind), send));
     } finally {
@@ -227,13 +230,14 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
 
   ws.on("close", () => {
     clearTimeout(authTimer);
-    clearTimeout(expiryTimer);
+    authTimer = undefined;
+    if (conn) deps.expiry.delete(conn);
     authSettled();
     const { release: mustRelease } = state.socketClosed();
     if (mustRelease && conn) void release(conn, true);
   });
 
-  ws.on("error", (err) => log.debug({ err }, "websocket error"));
+  ws.on("error", (err) => log().debug({ err }, "websocket error"));
 }
 
 function snake(s: string): string {
