@@ -38,6 +38,44 @@ export type CommitResult =
   // Another send with the same idempotency key committed first; nothing was written.
   | { status: "duplicate"; existing: IdempotencyRecord };
 
+// Group commit (ADR 0024): many sends of many chats stored in one atomic step. Each chat's
+// messages carry the seqs the caller chose: expectedSeq + 1, + 2, … in order.
+export interface AppendedMessage {
+  message: Message;
+  // Its events (a MessagePersisted entry), written in the same step.
+  outbox: OutboxEntry[];
+}
+
+export interface ChatAppend {
+  chatId: string;
+  // The chat's counter as the caller last saw it (0 before the chat's first message). The
+  // append succeeds only if the counter still has this value, and moves it to the last seq.
+  expectedSeq: bigint;
+  messages: AppendedMessage[];
+}
+
+export interface AppendBatch {
+  chats: ChatAppend[];
+  // Lifetime of each message's idempotency record.
+  idempotencyTtlMs: number;
+}
+
+// Why an append was refused. The store reports at least one conflict, possibly not all of
+// them (DynamoDB Local reports all; AWS documents the order of the reasons, not their number),
+// so the caller resolves what it is told and tries again with the rest.
+export type AppendConflict =
+  // Another writer (another ingest replica) moved the chat's counter: currentSeq is its value.
+  | { kind: "counter_moved"; chatId: string; currentSeq: bigint }
+  // A live idempotency record exists for the message's (chat, sender, client_message_id).
+  | { kind: "duplicate"; chatId: string; seq: bigint; existing: IdempotencyRecord }
+  // The sender is not a member of the chat (or the chat does not exist).
+  | { kind: "not_member"; chatId: string; senderId: string };
+
+export type AppendResult =
+  | { status: "committed" }
+  // Nothing was written.
+  | { status: "rejected"; conflicts: AppendConflict[] };
+
 export interface Page<T> {
   items: T[];
   // Opaque; absent on the last page.
@@ -76,6 +114,11 @@ export interface MessageRepository {
   // Writes the message, its idempotency record (expiring after ttlMs) and the outbox entries
   // atomically. If the idempotency key already exists, writes nothing and returns duplicate.
   commitMessage(message: Message, idempotencyTtlMs: number, outbox: OutboxEntry[]): Promise<CommitResult>;
+  // Group commit: every chat's counter (if it still equals expectedSeq), every message, its
+  // idempotency record and its outbox entries, all or nothing, conditioned on each sender
+  // being a member and each idempotency key being new (or expired). A batch that breaks the
+  // rules of validateAppendBatch (append-batch.ts) is ChatError invalid_argument.
+  appendMessages(batch: AppendBatch): Promise<AppendResult>;
   getMessage(chatId: string, seq: bigint): Promise<Message | undefined>;
   // Ascending seq order. afterSeq: seq > afterSeq, oldest first. beforeSeq: the `limit`
   // newest with seq < beforeSeq (still returned ascending).

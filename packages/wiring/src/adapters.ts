@@ -26,11 +26,13 @@ export async function createEventLog(config: Config, logger: Logger, metrics?: R
   return createEmbeddedEventLog();
 }
 
-export async function createStore(config: Config, logger: Logger): Promise<Store> {
+// metrics: where store_requests_total{operation} goes (DynamoDB only: requests per message is
+// what the bench compares; the embedded store makes no requests).
+export async function createStore(config: Config, logger: Logger, metrics?: Registry): Promise<Store> {
   const c = config.store;
   if (c.kind === "dynamodb") {
     const { createDynamoStore } = await import("@chat/store/dynamodb");
-    return createDynamoStore({ ...c.dynamodb, logger: logger.child({ adapter: "dynamodb" }) });
+    return createDynamoStore({ ...c.dynamodb, logger: logger.child({ adapter: "dynamodb" }), onRequest: metrics && storeRequestCounter(metrics) });
   }
   const { createEmbeddedStore } = await import("@chat/store/embedded");
   return createEmbeddedStore({ dataDir: c.dataDir, cacheMb: c.cacheMb });
@@ -58,5 +60,16 @@ function eventLogObserver(registry: Registry) {
       if (!child) perTopic.set(topic, (child = records.labels({ topic })));
       child.inc(count);
     },
+  };
+}
+
+// One label child per operation, bound on first use (no label lookup per request).
+function storeRequestCounter(metrics: Registry): (operation: string) => void {
+  const counter = new Counter({ name: "store_requests_total", help: "HTTP requests sent to DynamoDB, retries included, by operation", labelNames: ["operation"], registers: [metrics] });
+  const children = new Map<string, { inc(): void }>();
+  return (operation) => {
+    let child = children.get(operation);
+    if (!child) children.set(operation, (child = counter.labels({ operation })));
+    child.inc();
   };
 }

@@ -8,7 +8,7 @@ import { startChatMgmt } from "./index";
 export async function start(config: Config, runtime: { logger?: Logger; metrics?: Registry } = {}): Promise<{ stop(): Promise<void> }> {
   const logger = runtime.logger ?? createLogger("chatmgmt", config.logLevel);
   const metrics = runtime.metrics ?? createMetricsRegistry("chatmgmt");
-  const [store, eventLog, verifier] = await Promise.all([createStore(config, logger), createEventLog(config, logger, metrics), createVerifier(config)]);
+  const [store, eventLog, verifier] = await Promise.all([createStore(config, logger, metrics), createEventLog(config, logger, metrics), createVerifier(config)]);
   const chatmgmt = await startChatMgmt(config, { store, eventLog, verifier, logger, metrics });
   return {
     async stop() {

@@ -14,7 +14,7 @@ export async function start(config: Config, runtime: { logger?: Logger; metrics?
   const metrics = runtime.metrics ?? createMetricsRegistry("fanout");
   // adapters: given ones replace the configured ones (tests inject unhealthy adapters).
   const [store, eventLog, presence] = await Promise.all([
-    runtime.adapters?.store ?? createStore(config, logger),
+    runtime.adapters?.store ?? createStore(config, logger, metrics),
     runtime.adapters?.eventLog ?? createEventLog(config, logger, metrics),
     runtime.adapters?.presence ?? createPresence(config, logger),
   ]);

@@ -9,7 +9,7 @@ import { startGateway } from "./index";
 export async function start(config: Config, runtime: { logger?: Logger; metrics?: Registry } = {}): Promise<{ stop(): Promise<void> }> {
   const logger = runtime.logger ?? createLogger("gateway", config.logLevel);
   const metrics = runtime.metrics ?? createMetricsRegistry("gateway");
-  const [store, presence, verifier] = await Promise.all([createStore(config, logger), createPresence(config, logger), createVerifier(config)]);
+  const [store, presence, verifier] = await Promise.all([createStore(config, logger, metrics), createPresence(config, logger), createVerifier(config)]);
   // Membership checks, typing and receipt relays and presence contacts read members from a cache
   // invalidated by the membership events on Kafka (ADR 0027). An embedded event log in a process
   // of its own would never carry other processes' changes: no cache then.

@@ -12,7 +12,7 @@ export async function start(config: Config, runtime: { logger?: Logger; metrics?
   const logger = runtime.logger ?? createLogger("ingest", config.logLevel);
   const metrics = runtime.metrics ?? createMetricsRegistry("ingest");
   // adapters: given ones replace the configured ones (tests inject unhealthy adapters).
-  const [store, eventLog] = await Promise.all([runtime.adapters?.store ?? createStore(config, logger), runtime.adapters?.eventLog ?? createEventLog(config, logger, metrics)]);
+  const [store, eventLog] = await Promise.all([runtime.adapters?.store ?? createStore(config, logger, metrics), runtime.adapters?.eventLog ?? createEventLog(config, logger, metrics)]);
   const ingest = await startIngest(config, { store, eventLog, rpc: new GrpcRpcHost(config.host, config.serviceSecret), logger, metrics });
   const ops = await startOpsServer({
     onError: (err) => logger.error({ err }, "ops HTTP request failed"),

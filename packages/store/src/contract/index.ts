@@ -14,7 +14,8 @@ import {
   type Message,
 } from "@chat/proto";
 import { OUTBOX_SHARDS, compareDrainOrder, outboxShardOf } from "../outbox-shard";
-import type { OutboxEntry, Store } from "../port";
+import { MAX_APPEND_ITEMS, appendItemCount } from "../append-batch";
+import type { AppendBatch, AppendResult, OutboxEntry, Store } from "../port";
 
 // The Store contract: one jest suite every adapter (embedded, DynamoDB) runs unchanged, so the
 // embedded stand-in and the real thing cannot drift apart. Ids are unique per test and run, so
@@ -332,6 +333,165 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         expect(await store().commitMessage(again, 60_000, [])).toEqual({ status: "committed" });
         expect(await store().getIdempotencyRecord(key)).toEqual({ seq: again.seq, messageId: again.messageId });
         expect((await store().listMessages(c.chatId, { limit: 10 })).map((m) => m.seq)).toEqual([first.seq, again.seq]);
+      });
+    });
+
+    describe("group commit (appendMessages)", () => {
+      const TTL = 60_000;
+      function appended(m: Message) {
+        return { message: m, outbox: [{ ...event(m.chatId, "messages.persisted"), seq: m.seq }] };
+      }
+      // k messages of chat `chatId` after `expectedSeq`, by the given senders in turn.
+      function chatAppend(chatId: string, expectedSeq: bigint, senders: string[], keys: string[] = senders.map(() => uid("cm"))) {
+        return { chatId, expectedSeq, messages: senders.map((s, i) => appended(message(chatId, expectedSeq + BigInt(i + 1), s, keys[i]))) };
+      }
+      async function seqsOf(chatId: string): Promise<bigint[]> {
+        return (await store().listMessages(chatId, { limit: 100 })).map((m) => m.seq);
+      }
+      const sortConflicts = (r: AppendResult) =>
+        r.status === "rejected" ? [...r.conflicts].sort((a, b) => JSON.stringify(a, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v)).localeCompare(JSON.stringify(b, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v)))) : [];
+
+      it("stores the messages of several chats, their records and events, and moves each counter, in one step", async () => {
+        const a = await createdChat(["u-1", "u-2"]);
+        const b = await createdChat(["u-3"]);
+        const batch: AppendBatch = { chats: [chatAppend(a.chatId, 0n, ["u-1", "u-2", "u-1"]), chatAppend(b.chatId, 0n, ["u-3"])], idempotencyTtlMs: TTL };
+        expect(await store().appendMessages(batch)).toEqual({ status: "committed" });
+        expect(await seqsOf(a.chatId)).toEqual([1n, 2n, 3n]);
+        expect(await seqsOf(b.chatId)).toEqual([1n]);
+        expect(await store().currentSeq(a.chatId)).toBe(3n);
+        expect((await store().getChat(b.chatId))?.lastSeq).toBe(1n);
+        const second = batch.chats[0].messages[1].message;
+        expect(json.message(await store().getMessage(a.chatId, 2n))).toEqual(json.message(second));
+        expect(await store().getIdempotencyRecord({ chatId: a.chatId, senderId: "u-2", clientMessageId: second.clientMessageId })).toEqual({ seq: 2n, messageId: second.messageId });
+        const ids = await outboxIds();
+        for (const c of batch.chats) for (const m of c.messages) expect(ids).toContain(m.outbox[0].id);
+        const listed = (await store().listOutboxShard(outboxShardOf(a.chatId), 100_000)).filter((e) => e.key === a.chatId);
+        expect(listed.map((e) => e.seq)).toEqual([1n, 2n, 3n]);
+        // The next batch continues from the counter.
+        expect(await store().appendMessages({ chats: [chatAppend(a.chatId, 3n, ["u-2"])], idempotencyTtlMs: TTL })).toEqual({ status: "committed" });
+        expect(await seqsOf(a.chatId)).toEqual([1n, 2n, 3n, 4n]);
+      });
+
+      it("a counter moved by another writer rejects the whole batch with the current value", async () => {
+        const a = await createdChat(["u-1"]);
+        const b = await createdChat(["u-1"]);
+        expect(await store().appendMessages({ chats: [chatAppend(a.chatId, 0n, ["u-1", "u-1"])], idempotencyTtlMs: TTL })).toEqual({ status: "committed" });
+        const stale: AppendBatch = { chats: [chatAppend(b.chatId, 0n, ["u-1"]), chatAppend(a.chatId, 1n, ["u-1"])], idempotencyTtlMs: TTL };
+        expect(await store().appendMessages(stale)).toEqual({ status: "rejected", conflicts: [{ kind: "counter_moved", chatId: a.chatId, currentSeq: 2n }] });
+        // Nothing of the batch was written, the other chat's part included.
+        expect(await seqsOf(b.chatId)).toEqual([]);
+        expect(await store().currentSeq(b.chatId)).toBe(0n);
+        expect(await store().currentSeq(a.chatId)).toBe(2n);
+        expect(await outboxIds()).not.toContain(stale.chats[0].messages[0].outbox[0].id);
+        // A counter the caller believes absent, though another writer created it.
+        expect(await store().appendMessages({ chats: [chatAppend(a.chatId, 0n, ["u-1"])], idempotencyTtlMs: TTL })).toEqual({
+          status: "rejected",
+          conflicts: [{ kind: "counter_moved", chatId: a.chatId, currentSeq: 2n }],
+        });
+      });
+
+      it("two writers racing on one chat with the same expected value: exactly one commits", async () => {
+        const c = await createdChat(["u-1", "u-2"]);
+        const results = await Promise.all(["u-1", "u-2"].map((s) => store().appendMessages({ chats: [chatAppend(c.chatId, 0n, [s])], idempotencyTtlMs: TTL })));
+        expect(results.filter((r) => r.status === "committed")).toHaveLength(1);
+        expect(results.find((r) => r.status === "rejected")).toEqual({ status: "rejected", conflicts: [{ kind: "counter_moved", chatId: c.chatId, currentSeq: 1n }] });
+        expect(await seqsOf(c.chatId)).toEqual([1n]);
+      });
+
+      it("a send whose idempotency key is stored is a duplicate naming the original; nothing is written", async () => {
+        const c = await createdChat(["u-1", "u-2"]);
+        const first = chatAppend(c.chatId, 0n, ["u-1"], ["same-key"]);
+        expect(await store().appendMessages({ chats: [first], idempotencyTtlMs: TTL })).toEqual({ status: "committed" });
+        const original = first.messages[0].message;
+        const retry: AppendBatch = { chats: [chatAppend(c.chatId, 1n, ["u-2", "u-1"], [uid("cm"), "same-key"])], idempotencyTtlMs: TTL };
+        expect(await store().appendMessages(retry)).toEqual({
+          status: "rejected",
+          conflicts: [{ kind: "duplicate", chatId: c.chatId, seq: 3n, existing: { seq: 1n, messageId: original.messageId } }],
+        });
+        expect(await seqsOf(c.chatId)).toEqual([1n]);
+        expect(await store().currentSeq(c.chatId)).toBe(1n);
+        // Without the duplicate, the rest goes through.
+        expect(await store().appendMessages({ chats: [{ ...retry.chats[0], messages: retry.chats[0].messages.slice(0, 1) }], idempotencyTtlMs: TTL })).toEqual({ status: "committed" });
+        expect(await seqsOf(c.chatId)).toEqual([1n, 2n]);
+      });
+
+      it("an expired idempotency record does not make a duplicate", async () => {
+        const c = await createdChat(["u-1"]);
+        expect(await store().appendMessages({ chats: [chatAppend(c.chatId, 0n, ["u-1"], ["brief"])], idempotencyTtlMs: 1 })).toEqual({ status: "committed" });
+        await sleep(20);
+        expect(await store().appendMessages({ chats: [chatAppend(c.chatId, 1n, ["u-1"], ["brief"])], idempotencyTtlMs: TTL })).toEqual({ status: "committed" });
+        expect(await store().getIdempotencyRecord({ chatId: c.chatId, senderId: "u-1", clientMessageId: "brief" })).toMatchObject({ seq: 2n });
+      });
+
+      it("a sender who is not a member (or a chat that does not exist) rejects the batch; nothing is written", async () => {
+        const c = await createdChat(["u-1"]);
+        const ghost = uid("nochat");
+        const batch: AppendBatch = { chats: [chatAppend(c.chatId, 0n, ["u-1", "u-stranger", "u-stranger"]), chatAppend(ghost, 0n, ["u-1"])], idempotencyTtlMs: TTL };
+        const result = await store().appendMessages(batch);
+        expect(result.status).toBe("rejected");
+        expect(sortConflicts(result)).toEqual(
+          sortConflicts({
+            status: "rejected",
+            conflicts: [
+              { kind: "not_member", chatId: c.chatId, senderId: "u-stranger" },
+              { kind: "not_member", chatId: ghost, senderId: "u-1" },
+            ],
+          }),
+        );
+        expect(await seqsOf(c.chatId)).toEqual([]);
+        expect(await store().currentSeq(c.chatId)).toBe(0n);
+        expect(await store().currentSeq(ghost)).toBe(0n);
+      });
+
+      it("reports every kind of conflict of one batch (a duplicate and a non-member together)", async () => {
+        const c = await createdChat(["u-1"]);
+        expect(await store().appendMessages({ chats: [chatAppend(c.chatId, 0n, ["u-1"], ["k1"])], idempotencyTtlMs: TTL })).toEqual({ status: "committed" });
+        const result = await store().appendMessages({ chats: [chatAppend(c.chatId, 1n, ["u-1", "u-out"], ["k1", "k2"])], idempotencyTtlMs: TTL });
+        // At least one is reported (AWS need not list them all); both adapters here list both.
+        expect(result.status).toBe("rejected");
+        const kinds = result.status === "rejected" ? result.conflicts.map((x) => x.kind).sort() : [];
+        expect(kinds.length).toBeGreaterThanOrEqual(1);
+        for (const k of kinds) expect(["duplicate", "not_member"]).toContain(k);
+        expect(await seqsOf(c.chatId)).toEqual([1n]);
+      });
+
+      it("refuses a malformed batch with invalid_argument and writes nothing", async () => {
+        const c = await createdChat(["u-1"]);
+        const ok = chatAppend(c.chatId, 0n, ["u-1", "u-1"]);
+        const malformed: AppendBatch[] = [
+          // The same idempotency key twice inside one batch: the caller resolves that in memory.
+          { chats: [chatAppend(c.chatId, 0n, ["u-1", "u-1"], ["twice", "twice"])], idempotencyTtlMs: TTL },
+          // Seqs that do not continue the expected value one by one.
+          { chats: [{ ...ok, expectedSeq: 1n }], idempotencyTtlMs: TTL },
+          { chats: [{ ...ok, messages: [ok.messages[1], ok.messages[0]] }], idempotencyTtlMs: TTL },
+          // A chat twice, a chat without messages, a message of another chat.
+          { chats: [chatAppend(c.chatId, 0n, ["u-1"]), chatAppend(c.chatId, 1n, ["u-1"])], idempotencyTtlMs: TTL },
+          { chats: [{ chatId: c.chatId, expectedSeq: 0n, messages: [] }], idempotencyTtlMs: TTL },
+          { chats: [{ ...ok, chatId: uid("chat") }], idempotencyTtlMs: TTL },
+          // Not a positive TTL.
+          { chats: [ok], idempotencyTtlMs: 0 },
+          // More items than one transaction holds (3 per message here: message, record, event;
+          // plus the counter and one membership check): 33 messages are 101.
+          { chats: [chatAppend(c.chatId, 0n, Array.from({ length: 33 }, () => "u-1"))], idempotencyTtlMs: TTL },
+        ];
+        for (const batch of malformed) await expectChatError(store().appendMessages(batch), "invalid_argument");
+        expect(await seqsOf(c.chatId)).toEqual([]);
+        expect(await store().currentSeq(c.chatId)).toBe(0n);
+        // The largest batch that fits is accepted: 32 messages × 3 items + counter + member check = 98.
+        expect(appendItemCount({ chats: [chatAppend(c.chatId, 0n, Array.from({ length: 33 }, () => "u-1"))], idempotencyTtlMs: TTL })).toBe(MAX_APPEND_ITEMS + 1);
+        expect(await store().appendMessages({ chats: [chatAppend(c.chatId, 0n, Array.from({ length: 32 }, () => "u-1"))], idempotencyTtlMs: TTL })).toEqual({ status: "committed" });
+        expect(await store().currentSeq(c.chatId)).toBe(32n);
+      });
+
+      it("an appended batch survives close and reopen", async () => {
+        const c = await createdChat(["u-1"]);
+        const batch = chatAppend(c.chatId, 0n, ["u-1", "u-1"], ["durable-a", "durable-b"]);
+        expect(await store().appendMessages({ chats: [batch], idempotencyTtlMs: TTL })).toEqual({ status: "committed" });
+        await subject.reopen();
+        expect(await seqsOf(c.chatId)).toEqual([1n, 2n]);
+        expect(await store().currentSeq(c.chatId)).toBe(2n);
+        const again = await store().appendMessages({ chats: [chatAppend(c.chatId, 2n, ["u-1"], ["durable-b"])], idempotencyTtlMs: TTL });
+        expect(again).toEqual({ status: "rejected", conflicts: [{ kind: "duplicate", chatId: c.chatId, seq: 3n, existing: { seq: 2n, messageId: batch.messages[1].message.messageId } }] });
       });
     });
 

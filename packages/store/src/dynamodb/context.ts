@@ -22,6 +22,9 @@ export interface DynamoStoreOptions {
   // Per HTTP request (each attempt); the defaults keep a whole store call inside the
   // hole-finality bound of docs/data-model.md.
   timeouts?: DynamoHttpTimeouts;
+  // Called once per HTTP request sent to DynamoDB (every attempt, retries included) with the
+  // operation's name ("TransactWriteItems"): the store_requests_total metric.
+  onRequest?: (operation: string) => void;
 }
 
 // What every repository module needs: the client, the table names and the transaction helper.
@@ -43,6 +46,18 @@ export function createContext(opts: DynamoStoreOptions): DynamoContext {
     // Fail over to a retry quickly instead of hanging past the gateway's 5 s ingest deadline.
     requestHandler: httpHandlerOptions(opts.timeouts ?? DEFAULT_HTTP_TIMEOUTS),
   });
+  const onRequest = opts.onRequest;
+  if (onRequest) {
+    // The deserialize step runs once per attempt (the retry middleware sits above it), so
+    // retries are counted too: what DynamoDB actually received.
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        onRequest(String(context.commandName ?? "unknown").replace(/Command$/, ""));
+        return next(args);
+      },
+      { step: "deserialize", name: "chatStoreRequestCounter" },
+    );
+  }
   return {
     client,
     tables: tableNames(opts.tablePrefix),

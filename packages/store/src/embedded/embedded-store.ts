@@ -2,7 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ChatError, advancePosition, type ReceiptKind } from "@chat/domain";
 import { ChatSchema, ReceiptPositionSchema, type Chat, type Member, type MemberRole, type Message, type ReceiptPosition } from "@chat/proto";
-import type { CommitResult, IdempotencyKey, IdempotencyRecord, OutboxEntry, Page, Store } from "../port";
+import type { AppendBatch, AppendConflict, AppendResult, CommitResult, IdempotencyKey, IdempotencyRecord, OutboxEntry, Page, Store } from "../port";
+import { idempotencyKeyOf, validateAppendBatch } from "../append-batch";
 import { OUTBOX_SHARDS } from "../outbox-shard";
 import { codec } from "./codec";
 import { decodeCursor, encodeCursor } from "./cursor";
@@ -214,6 +215,47 @@ export class EmbeddedStore implements Store {
       ...idempotencyWrites(recordKey, { seq: message.seq, messageId: message.messageId, expiresAtMs }),
       ...outboxWrites(outbox),
     ]);
+    return { status: "committed" };
+  }
+
+  // Group commit of ingest (ADR 0025): every condition checked and every write staged in one
+  // synchronous step, so the batch is atomic with respect to every other call, and durable
+  // together (one LevelDB batch).
+  async appendMessages(batch: AppendBatch): Promise<AppendResult> {
+    validateAppendBatch(batch);
+    const { commit } = this.s;
+    const conflicts: AppendConflict[] = [];
+    for (const c of batch.chats) {
+      const currentSeq = this.counter(c.chatId);
+      if (currentSeq !== c.expectedSeq) conflicts.push({ kind: "counter_moved", chatId: c.chatId, currentSeq });
+      const notMembers = new Set<string>();
+      for (const { message } of c.messages) {
+        if (!notMembers.has(message.senderId) && commit.get(key.member(c.chatId, message.senderId)) === undefined) {
+          notMembers.add(message.senderId);
+          conflicts.push({ kind: "not_member", chatId: c.chatId, senderId: message.senderId });
+        }
+        const existing = this.liveIdempotencyRecord(idempotencyKeyOf(message));
+        if (existing) conflicts.push({ kind: "duplicate", chatId: c.chatId, seq: message.seq, existing });
+      }
+    }
+    if (conflicts.length > 0) return { status: "rejected", conflicts };
+    const expiresAtMs = Date.now() + batch.idempotencyTtlMs;
+    const writes: Write[] = [];
+    for (const c of batch.chats) {
+      for (const { message, outbox } of c.messages) {
+        // The counter agreed, so only a message written past the counter (a caller bug) is here.
+        if (commit.get(key.message(c.chatId, message.seq)) !== undefined) {
+          throw new ChatError("conflict", `seq ${message.seq} of chat ${c.chatId} is already taken`, { details: { chatId: c.chatId, seq: message.seq.toString() } });
+        }
+        writes.push(
+          { key: key.message(c.chatId, message.seq), value: codec.message.encode(message) },
+          ...idempotencyWrites(key.idempotency(idempotencyKeyOf(message)), { seq: message.seq, messageId: message.messageId, expiresAtMs }),
+          ...outboxWrites(outbox),
+        );
+      }
+      writes.push({ key: key.counter(c.chatId), value: codec.counter.encode(c.messages[c.messages.length - 1].message.seq) });
+    }
+    await commit.stage(writes);
     return { status: "committed" };
   }
 
