@@ -11,16 +11,19 @@ import { startIngest } from "@chat/ingest";
 import { createLogger, createMetricsRegistry } from "@chat/observability";
 import { ChatKind, ChatSchema, IngestService, MemberRole, MemberSchema } from "@chat/proto";
 import { GrpcRpcHost, fromConnectError, serviceCredentialClient } from "@chat/rpc";
-import type { Store } from "@chat/store";
+import type { AppendBatch, Store } from "@chat/store";
 import { createEmbeddedStore } from "@chat/store/embedded";
 
 // Ingest under a flood (issue 10 item 9): bounded lanes and the caller's deadline (sent by the
 // client as the gRPC timeout) make it answer `unavailable` with a retry-after at once instead
 // of queueing work until the caller times out, and never work on a send nobody waits for.
-// The store is the real embedded one behind a decorator that makes every call take 25 ms.
+// The store is the real embedded one behind a decorator that makes every call take 25 ms, and
+// a group commit (appendMessages) 100 ms per message it carries: a store whose cost grows with
+// the work, so that group commit (ADR 0024) does not make the overload disappear.
 
 const SECRET = "backpressure-secret-0123456789ab";
 const STORE_DELAY_MS = 25;
+const APPEND_DELAY_PER_MESSAGE_MS = 100;
 
 function slow(store: Store): Store {
   return new Proxy(store, {
@@ -28,7 +31,8 @@ function slow(store: Store): Store {
       const v: unknown = Reflect.get(t, prop, receiver);
       if (typeof v !== "function") return v;
       return async (...args: unknown[]) => {
-        await new Promise((r) => setTimeout(r, STORE_DELAY_MS));
+        const messages = prop === "appendMessages" ? (args[0] as AppendBatch).chats.reduce((n, c) => n + c.messages.length, 0) : 0;
+        await new Promise((r) => setTimeout(r, messages > 0 ? messages * APPEND_DELAY_PER_MESSAGE_MS : STORE_DELAY_MS));
         return (v as (...a: unknown[]) => unknown).apply(t, args);
       };
     },
@@ -107,7 +111,7 @@ test("a flood on one chat beyond its lane bound gets fast unavailable with retry
 }, 60_000);
 
 test("under a steady overload, sends are refused before their deadline, and none expired in the queue is stored", async () => {
-  // ~10 sends/s of capacity (4 store calls of 25 ms), 50 sends/s arriving, a 1.5 s deadline;
+  // ~10 sends/s of capacity (100 ms of store time per message), 50 sends/s arriving, a 1.5 s deadline;
   // the lane bound is high enough not to matter: only the deadline limits the queue.
   const { outcomes, allocated } = await flood({ CHAT_INGEST_MAX_QUEUE_PER_CHAT: "1000" }, 100, 1500, 20);
   const ok = count(outcomes, "ok");

@@ -75,8 +75,12 @@ test("one send yields one connected trace across gateway, ingest and fanout; the
   // Parent links intact, hop by hop.
   expect(parentOf(send)).toBeUndefined();
   expect(parentOf(persist)).toBe(send.spanContext().spanId);
-  expect(storeCalls.map((s) => s.name)).toEqual(expect.arrayContaining(["store.getMember", "store.allocateSeq", "store.commitMessage"]));
-  for (const s of storeCalls) expect(parentOf(s)).toBe(persist.spanContext().spanId);
+  // The group commit that stored the send (ADR 0024) hangs off its persist span, and the
+  // store calls off the commit.
+  const commit = one("ingest.group_commit");
+  expect(parentOf(commit)).toBe(persist.spanContext().spanId);
+  expect(storeCalls.map((s) => s.name)).toEqual(expect.arrayContaining(["store.appendMessages"]));
+  for (const s of storeCalls) expect(parentOf(s)).toBe(commit.spanContext().spanId);
   expect(parentOf(publish)).toBe(persist.spanContext().spanId);
   expect(parentOf(consume)).toBe(publish.spanContext().spanId);
   expect(parentOf(deliver)).toBe(consume.spanContext().spanId);

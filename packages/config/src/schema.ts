@@ -181,6 +181,7 @@ export const envSchema = z
     CHAT_OUTBOX_LEASE_MS: positiveInt.default(10_000),
     CHAT_INGEST_MAX_QUEUE_PER_CHAT: positiveInt.default(100),
     CHAT_INGEST_MAX_QUEUED: positiveInt.default(2000),
+    CHAT_INGEST_COMMITS_IN_FLIGHT: positiveInt.default(2),
   })
   .strict()
   .refine((e) => e.CHAT_KAFKA_HEARTBEAT_INTERVAL_MS < e.CHAT_KAFKA_SESSION_TIMEOUT_MS, {

@@ -88,6 +88,8 @@ export interface Config {
     // Sends waiting or running in one ingest replica: per chat, and in total.
     ingestMaxQueuePerChat: number;
     ingestMaxQueued: number;
+    // Group commits in flight at once per ingest replica (ADR 0024).
+    ingestCommitsInFlight: number;
   };
 }
 
@@ -181,6 +183,7 @@ export function toConfig(e: Env, serviceSecret: string): Config {
       outboxLeaseMs: e.CHAT_OUTBOX_LEASE_MS,
       ingestMaxQueuePerChat: e.CHAT_INGEST_MAX_QUEUE_PER_CHAT,
       ingestMaxQueued: e.CHAT_INGEST_MAX_QUEUED,
+      ingestCommitsInFlight: e.CHAT_INGEST_COMMITS_IN_FLIGHT,
     },
   };
 }

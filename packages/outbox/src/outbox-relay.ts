@@ -54,30 +54,54 @@ export class OutboxRelay {
     this.storeHealth = new DependencyHealth("store (outbox drain)", logger);
   }
 
-  async publishNow(entry: OutboxEntry): Promise<void> {
-    const waiting = this.behind.get(entry.key);
-    if (waiting) {
-      waiting.set(entry.id, Date.now());
-      return;
+  publishNow(entry: OutboxEntry): Promise<void> {
+    return this.publishMany([entry]);
+  }
+
+  // The request path for many entries at once (ingest's group commit): one publish per topic
+  // with all their records, then one deleteOutbox for those the event log acknowledged. A
+  // key's entries go out in seq order. Never throws: what fails stays in the outbox for the
+  // drain, and the keys concerned are left to the drain from then on (see `behind`).
+  async publishMany(entries: readonly OutboxEntry[]): Promise<void> {
+    const now: OutboxEntry[] = [];
+    for (const e of entries) {
+      const waiting = this.behind.get(e.key);
+      if (waiting) waiting.set(e.id, Date.now());
+      else now.push(e);
     }
-    try {
-      await this.eventLog.publish(entry.topic, [toRecord(entry)]);
-    } catch (err) {
-      this.behind.set(entry.key, new Map([[entry.id, Date.now()]]));
-      // Stored is what counts for the sender; the drain retries the publication.
-      this.eventLogHealth.failed(err);
-      this.logger.debug({ err, outboxId: entry.id }, "publish failed; left in outbox");
-      return;
+    if (now.length === 0) return;
+    const published: OutboxEntry[] = [];
+    for (const { topic, entries: group } of publishPlan(now)) {
+      try {
+        await this.eventLog.publish(topic, group.map(toRecord));
+      } catch (err) {
+        this.leaveBehind(group);
+        // Stored is what counts for the sender; the drain retries the publication.
+        this.eventLogHealth.failed(err);
+        this.logger.debug({ err, entries: group.length }, "publish failed; left in outbox");
+        continue;
+      }
+      this.eventLogHealth.ok();
+      published.push(...group);
     }
-    this.eventLogHealth.ok();
+    if (published.length === 0) return;
     try {
-      await this.store.deleteOutbox([entry]);
+      await this.store.deleteOutbox(published);
     } catch (err) {
-      // Still listed: the drain publishes it again (at-least-once), and the chat's later entries
-      // wait behind it so they cannot overtake that republication.
-      this.behind.set(entry.key, new Map([[entry.id, Date.now()]]));
+      // Still listed: the drain publishes them again (at-least-once), and their chats' later
+      // entries wait behind them so they cannot overtake that republication.
+      this.leaveBehind(published);
       this.storeHealth.failed(err);
-      this.logger.debug({ err, outboxId: entry.id }, "outbox delete failed; left to the drain");
+      this.logger.debug({ err, entries: published.length }, "outbox delete failed; left to the drain");
+    }
+  }
+
+  private leaveBehind(entries: readonly OutboxEntry[]): void {
+    const at = Date.now();
+    for (const e of entries) {
+      let waiting = this.behind.get(e.key);
+      if (!waiting) this.behind.set(e.key, (waiting = new Map()));
+      waiting.set(e.id, at);
     }
   }
 

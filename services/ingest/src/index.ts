@@ -1,7 +1,7 @@
 import { ALL_TOPICS, DEFAULT_LIMITS } from "@chat/domain";
 import type { Config } from "@chat/config";
 import type { EventLog } from "@chat/eventlog";
-import { contextFromHeaders, Gauge, Histogram, inSpan, SpanKind, traceHeaders, tracedPort, type Logger, type Registry } from "@chat/observability";
+import { contextFromHeaders, Gauge, Histogram, SpanKind, spanContext, startSpan, traceHeaders, tracedPort, type Logger, type Registry } from "@chat/observability";
 import { OutboxRelay, registerOutboxBacklogGauge } from "@chat/outbox";
 import type { RpcHost } from "@chat/rpc";
 import type { Store } from "@chat/store";
@@ -33,17 +33,22 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Run
     // Store calls of a traced send become child spans of ingest.persist_message.
     tracedPort("ingest", "store", deps.store),
     { maxBodyBytes: config.limits.maxBodyBytes, maxIdLength: DEFAULT_LIMITS.maxIdLength, idempotencyTtlMs: config.limits.idempotencyTtlMs },
-    // The Kafka publish is a producer span under the persist span; its context replaces the
-    // stored one in the record headers. Drain republishes keep the stored (persist) context.
-    (entry) =>
-      inSpan("ingest", `publish ${entry.topic}`, { kind: SpanKind.PRODUCER, parent: contextFromHeaders(entry.headers) }, () =>
-        relay.publishNow({ ...entry, headers: { ...entry.headers, ...traceHeaders() } }),
-      ),
-    { maxPerChat: config.limits.ingestMaxQueuePerChat, maxTotal: config.limits.ingestMaxQueued },
+    // Each traced entry's Kafka publish is a producer span under its persist span; its context
+    // replaces the stored one in the record headers. Drain republishes keep the stored context.
+    async (entries) => {
+      const spans = entries.map((e) => (e.headers?.traceparent ? startSpan("ingest", `publish ${e.topic}`, { kind: SpanKind.PRODUCER, parent: contextFromHeaders(e.headers) }) : undefined));
+      try {
+        await relay.publishMany(entries.map((e, i) => (spans[i] ? { ...e, headers: { ...e.headers, ...traceHeaders(spanContext(spans[i])) } } : e)));
+      } finally {
+        for (const span of spans) span?.end();
+      }
+    },
+    { maxPerChat: config.limits.ingestMaxQueuePerChat, maxTotal: config.limits.ingestMaxQueued, maxCommitsInFlight: config.limits.ingestCommitsInFlight },
+    deps.logger,
   );
   const persistDuration = new Histogram({
     name: "durability_persist_duration_seconds",
-    help: "PersistMessage latency: membership check, seq allocation, durable write and publish",
+    help: "PersistMessage latency: queueing for and running the group commit (membership, idempotency, seq, durable write)",
     labelNames: ["outcome"],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [deps.metrics],

@@ -1,0 +1,267 @@
+import { ChatError } from "@chat/domain";
+import type { Message } from "@chat/proto";
+import { contextFromHeaders, inSpan, type Logger } from "@chat/observability";
+import type { AppendConflict, ChatAppend, IdempotencyRecord, OutboxEntry, Store } from "@chat/store";
+import { DEFAULT_BUDGET, planBatch, type BatchBudget } from "./batch-plan";
+import { buildMessage, type SendInput } from "./build-message";
+import { CounterCache } from "./counter-cache";
+import { overloaded, Pace } from "./pace";
+
+// Group commit (ADR 0024): while commits are in flight, sends queue; the next commit takes
+// every queued send it can (across chats, up to one transaction) and stores them with ONE
+// Store.appendMessages. A chat is in at most one commit at a time, so its seqs are allocated,
+// and its events handed to the publisher, in arrival order. Duplicates, non-members and
+// counters moved by another replica are told by the transaction's conditions, never by a
+// pre-read: the commit drops or refreshes what the store names and tries the rest again.
+//
+// Backpressure (ADR 0017) is kept: the queue is bounded per chat and in total, a send that
+// cannot finish before its caller's deadline at the observed pace is refused at once with
+// `unavailable` and a retry-after, and a send whose deadline passed while it waited is dropped
+// before it is stored (nothing stored, no seq taken).
+
+export interface CommitLimits {
+  // Sends waiting or being committed, per chat and in total.
+  maxPerChat: number;
+  maxTotal: number;
+  // Commits in flight at once. A second one starts only when the queue fills a whole
+  // transaction, so under light load one commit takes everything that queued meanwhile.
+  maxInFlight: number;
+  budget?: BatchBudget;
+  idempotencyTtlMs: number;
+}
+
+export interface CommitOutcome {
+  message: Message;
+  duplicate: boolean;
+}
+
+interface Pending extends SendInput {
+  bytes: number;
+  deadlineAtMs?: number;
+  resolve(o: CommitOutcome): void;
+  reject(e: unknown): void;
+}
+
+// Rounds of one commit: each resolves at least one conflict, so a few suffice unless another
+// replica keeps moving the same chat's counter; then the sends get `unavailable` and retry.
+const MAX_ROUNDS = 5;
+// Per send in the transaction beyond its body (twice: message and event): keys, ids, headers.
+const SEND_OVERHEAD_BYTES = 1024;
+
+export class GroupCommitter {
+  private queue: Pending[] = [];
+  private readonly busy = new Set<string>();
+  // Sends waiting or in a commit, per chat and in total.
+  private readonly perChat = new Map<string, number>();
+  private total = 0;
+  private inFlight = 0;
+  private readonly counters = new CounterCache();
+  private readonly pace = new Pace();
+  private readonly idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly limits: CommitLimits,
+    // Receives each committed batch's outbox entries, in commit order.
+    private readonly published: (entries: OutboxEntry[]) => void,
+    private readonly logger?: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  load(): number {
+    return this.total;
+  }
+
+  submit(send: SendInput, deadlineAtMs?: number): Promise<CommitOutcome> {
+    const chatAhead = this.perChat.get(send.chatId) ?? 0;
+    if (chatAhead >= this.limits.maxPerChat) {
+      return Promise.reject(overloaded(`${chatAhead} sends of this chat are already waiting`, this.pace.retryAfterMs(this.pace.expectedMs(chatAhead, this.total, true, this.limits.maxInFlight))));
+    }
+    if (this.total >= this.limits.maxTotal) {
+      return Promise.reject(overloaded(`${this.total} sends are already waiting in this ingest replica`, this.pace.retryAfterMs(this.pace.commitTimeMs())));
+    }
+    if (deadlineAtMs !== undefined) {
+      const expected = this.pace.expectedMs(chatAhead, this.total, this.busy.has(send.chatId), this.limits.maxInFlight);
+      if (this.now() + expected > deadlineAtMs) {
+        return Promise.reject(overloaded(`the send would not finish before its deadline (${this.total} waiting, ~${Math.round(expected)} ms expected)`, this.pace.retryAfterMs(expected)));
+      }
+    }
+    return new Promise<CommitOutcome>((resolve, reject) => {
+      this.perChat.set(send.chatId, chatAhead + 1);
+      this.total++;
+      const bytes = 2 * (Buffer.byteLength(send.body) + Buffer.byteLength(send.contentType)) + SEND_OVERHEAD_BYTES;
+      this.queue.push({ ...send, bytes, deadlineAtMs, resolve: this.settled(send.chatId, resolve), reject: this.settled(send.chatId, reject) });
+      this.pump();
+    });
+  }
+
+  // Resolves when every send submitted so far has been answered.
+  idle(): Promise<void> {
+    if (this.total === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private settled<A>(chatId: string, fn: (a: A) => void): (a: A) => void {
+    return (a) => {
+      const d = (this.perChat.get(chatId) ?? 1) - 1;
+      if (d <= 0) this.perChat.delete(chatId);
+      else this.perChat.set(chatId, d);
+      this.total--;
+      fn(a);
+      if (this.total === 0) for (const w of this.idleWaiters.splice(0)) w();
+    };
+  }
+
+  // Starts commits while there is room: the first whenever anything is queued, further ones
+  // only with a full transaction's worth.
+  private pump(): void {
+    while (this.inFlight < this.limits.maxInFlight && this.queue.length > 0) {
+      this.dropLate();
+      const plan = planBatch(this.queue, this.busy, this.limits.budget ?? DEFAULT_BUDGET);
+      if (plan.taken.size === 0) return;
+      if (this.inFlight > 0 && !plan.full) return;
+      this.queue = this.queue.filter((p) => !plan.taken.has(p));
+      for (const chatId of plan.chats.keys()) this.busy.add(chatId);
+      this.inFlight++;
+      const started = this.now();
+      const sends = plan.taken.size;
+      void this.commit(plan.chats, plan.followers).finally(() => {
+        this.pace.observe(this.now() - started, sends);
+        for (const chatId of plan.chats.keys()) this.busy.delete(chatId);
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  // A send whose caller is gone is not stored; one whose turn comes too late to finish in
+  // time is told so while its caller still listens. Only sends of chats that can go now:
+  // those of busy chats are looked at when their turn comes.
+  private dropLate(): void {
+    const now = this.now();
+    const commitMs = this.pace.commitTimeMs();
+    this.queue = this.queue.filter((p) => {
+      if (p.deadlineAtMs === undefined || this.busy.has(p.chatId)) return true;
+      if (now >= p.deadlineAtMs) {
+        p.reject(new ChatError("deadline_exceeded", "the caller's deadline passed while the send waited; nothing was stored"));
+        return false;
+      }
+      if (now + commitMs > p.deadlineAtMs) {
+        p.reject(overloaded("the send would not finish before its deadline", this.pace.retryAfterMs(commitMs)));
+        return false;
+      }
+      return true;
+    });
+  }
+
+  private async commit(chats: Map<string, Pending[]>, followers: Map<Pending, Pending>): Promise<void> {
+    const answers = new Map<Pending, Promise<CommitOutcome>>();
+    const answer = (p: Pending, outcome: Promise<CommitOutcome>) => {
+      answers.set(p, outcome);
+      outcome.then(p.resolve, p.reject);
+    };
+    const traced = [...chats.values()].flat().find((p) => p.traceHeaders.traceparent);
+    const run = () => this.commitRounds(chats, answer);
+    try {
+      // The batch's store calls hang off the first traced send's span (the others' traces see
+      // their own persist span; a batch span with links would need the tracer's API here).
+      if (traced) await inSpan("ingest", "ingest.group_commit", { parent: contextFromHeaders(traced.traceHeaders), attributes: { "batch.sends": answersCount(chats) } }, run);
+      else await run();
+    } catch (e) {
+      for (const list of chats.values()) for (const p of list) if (!answers.has(p)) answer(p, Promise.reject(e));
+    }
+    // Same key as a send in this batch: the leader's answer, as a duplicate.
+    for (const [follower, leader] of followers) {
+      const outcome = answers.get(leader) ?? Promise.reject(new ChatError("unavailable", "the send was not committed; retry"));
+      answer(
+        follower,
+        outcome.then((o) => ({ message: o.message, duplicate: true })),
+      );
+    }
+  }
+
+  private async commitRounds(chats: Map<string, Pending[]>, answer: (p: Pending, o: Promise<CommitOutcome>) => void): Promise<void> {
+    const remaining = new Map([...chats].map(([chatId, list]) => [chatId, [...list]]));
+    // First use of a chat in this replica: read its counter once.
+    const unknown = [...remaining.keys()].filter((c) => this.counters.get(c) === undefined);
+    await Promise.all(unknown.map(async (c) => this.counters.set(c, await this.store.currentSeq(c))));
+    for (let round = 0; round < MAX_ROUNDS && remaining.size > 0; round++) {
+      const createdAtMs = this.now();
+      const appends: ChatAppend[] = [];
+      const built = new Map<Pending, { message: Message; outbox: OutboxEntry }>();
+      const bySeq = new Map<string, Pending>();
+      for (const [chatId, list] of remaining) {
+        const expectedSeq = this.counters.get(chatId) ?? 0n;
+        const messages = list.map((p, i) => {
+          const b = buildMessage(p, expectedSeq + BigInt(i + 1), createdAtMs);
+          built.set(p, b);
+          bySeq.set(`${chatId}#${b.message.seq}`, p);
+          return { message: b.message, outbox: [b.outbox] };
+        });
+        appends.push({ chatId, expectedSeq, messages });
+      }
+      let result;
+      try {
+        result = await this.store.appendMessages({ chats: appends, idempotencyTtlMs: this.limits.idempotencyTtlMs });
+      } catch (e) {
+        // The outcome is unknown (a lost response may have committed): read the counters again
+        // next time rather than trust them.
+        for (const chatId of remaining.keys()) this.counters.forget(chatId);
+        throw e;
+      }
+      if (result.status === "committed") {
+        const entries: OutboxEntry[] = [];
+        for (const a of appends) this.counters.set(a.chatId, a.messages[a.messages.length - 1].message.seq);
+        for (const [p, b] of built) {
+          answer(p, Promise.resolve({ message: b.message, duplicate: false }));
+          entries.push(b.outbox);
+        }
+        this.published(entries);
+        return;
+      }
+      this.resolveConflicts(result.conflicts, remaining, bySeq, answer);
+    }
+    if (remaining.size > 0) throw new ChatError("unavailable", "the chat's sequence kept moving under concurrent writers; retry with the same client_message_id");
+  }
+
+  private resolveConflicts(conflicts: AppendConflict[], remaining: Map<string, Pending[]>, bySeq: Map<string, Pending>, answer: (p: Pending, o: Promise<CommitOutcome>) => void): void {
+    const drop = (chatId: string, keep: (p: Pending) => boolean) => {
+      const list = remaining.get(chatId)?.filter(keep) ?? [];
+      if (list.length > 0) remaining.set(chatId, list);
+      else remaining.delete(chatId);
+    };
+    for (const c of conflicts) {
+      switch (c.kind) {
+        case "counter_moved":
+          this.logger?.debug({ chatId: c.chatId, currentSeq: String(c.currentSeq) }, "chat counter moved by another writer; retrying");
+          this.counters.set(c.chatId, c.currentSeq);
+          break;
+        case "duplicate": {
+          const p = bySeq.get(`${c.chatId}#${c.seq}`);
+          if (!p) break;
+          drop(c.chatId, (x) => x !== p);
+          answer(p, this.original(c.chatId, c.existing));
+          break;
+        }
+        case "not_member":
+          for (const p of remaining.get(c.chatId) ?? []) {
+            if (p.senderId === c.senderId) answer(p, Promise.reject(new ChatError("not_found", `chat ${c.chatId} not found`)));
+          }
+          drop(c.chatId, (x) => x.senderId !== c.senderId);
+          break;
+      }
+    }
+  }
+
+  private async original(chatId: string, existing: IdempotencyRecord): Promise<CommitOutcome> {
+    const m = await this.store.getMessage(chatId, existing.seq);
+    if (!m) throw new ChatError("unavailable", "the original message is not readable yet; retry");
+    return { message: m, duplicate: true };
+  }
+}
+
+function answersCount(chats: Map<string, Pending[]>): number {
+  let n = 0;
+  for (const list of chats.values()) n += list.length;
+  return n;
+}
