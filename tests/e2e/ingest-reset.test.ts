@@ -12,7 +12,7 @@ import { createLogger, createMetricsRegistry } from "@chat/observability";
 import { ChatKind, ChatSchema, IngestService, MemberRole, MemberSchema } from "@chat/proto";
 import { GrpcRpcHost, GrpcTransports, fromConnectError, serviceCredentialClient } from "@chat/rpc";
 import { createEmbeddedStore } from "@chat/store/embedded";
-import type { Store } from "@chat/store";
+import type { AppendBatch, Store } from "@chat/store";
 
 // Issue 10 item 13a: a PersistMessage cut by an ingest crash (the TCP connection reset while the
 // write is in flight) must reach the caller as `unavailable` (retry with the same
@@ -23,7 +23,7 @@ let ingest: RunningIngest;
 let proxy: Server;
 let resetOnNextRequest = false;
 const links = new Set<Socket>();
-// A held write: allocateSeq announces it was entered and waits until released.
+// A held write: the group commit (appendMessages) announces it was entered and waits until released.
 let hold: { entered: () => void; inWrite: Promise<void>; gate: Promise<void>; release: () => void } | undefined;
 function holdNextWrite() {
   let entered!: () => void;
@@ -39,14 +39,14 @@ beforeAll(async () => {
   // The write blocks while held, so the connection can be cut with the call in flight.
   const blocking: Store = new Proxy(store, {
     get(target, prop, receiver) {
-      if (prop === "allocateSeq")
-        return async (chatId: string) => {
+      if (prop === "appendMessages")
+        return async (batch: AppendBatch) => {
           const h = hold;
           if (h) {
             h.entered();
             await h.gate;
           }
-          return target.allocateSeq(chatId);
+          return target.appendMessages(batch);
         };
       const v = Reflect.get(target, prop, receiver);
       return typeof v === "function" ? v.bind(target) : v;

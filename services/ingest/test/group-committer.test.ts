@@ -273,15 +273,17 @@ describe("backpressure (ADR 0017)", () => {
     expect(await store.currentSeq("c")).toBe(1n);
   });
 
-  test("a send that cannot finish before its deadline at the observed pace is refused at once", async () => {
+  test("a send that cannot finish before its deadline at the observed pace is refused at once; with nothing ahead it is tried", async () => {
     await chat("c", ["u1"]);
     let now = 0;
-    // Every append takes 100 ms of the fake clock.
+    let hold: Promise<void> | undefined;
+    // Every append takes 100 ms of the fake clock, and waits for `hold` if set.
     const slow = new Proxy(store, {
       get(t, prop, receiver) {
         const v: unknown = Reflect.get(t, prop, receiver);
         if (prop !== "appendMessages") return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
         return async (batch: AppendBatch) => {
+          if (hold) await hold;
           now += 100;
           return t.appendMessages(batch);
         };
@@ -289,13 +291,21 @@ describe("backpressure (ADR 0017)", () => {
     });
     const committer = new GroupCommitter(slow, LIMITS, () => undefined, undefined, () => now);
     await committer.submit(send("c", "u1", "warm"));
-    // One commit is ~100 ms: a caller with 50 ms left is told at once, with a retry-after.
+    // Nothing ahead: even a hurried send is tried (an estimate must not lock ingest out).
+    await expect(committer.submit(send("c", "u1", "alone"), now + 50)).resolves.toMatchObject({ duplicate: false });
+    const g = gate();
+    hold = g.opened;
+    const blocker = committer.submit(send("c", "u1", "blocker"));
+    // One commit ahead at ~100 ms: a caller with 50 ms left is told at once, with a retry-after.
     const refused = await committer.submit(send("c", "u1", "hurried"), now + 50).catch((e: ChatError) => e);
     expect(refused).toMatchObject({ code: "unavailable", details: { reason: "overloaded" } });
     expect((refused as ChatError).retryAfterMs).toBeGreaterThanOrEqual(100);
-    // With time enough it goes through; without a deadline it is never refused for time.
-    await expect(committer.submit(send("c", "u1", "patient"), now + 10_000)).resolves.toMatchObject({ duplicate: false });
-    await expect(committer.submit(send("c", "u1", "no-deadline"))).resolves.toMatchObject({ duplicate: false });
-    expect((await store.listMessages("c", { limit: 10 })).map((m) => m.clientMessageId)).toEqual(["warm", "patient", "no-deadline"]);
+    // With time enough it queues; without a deadline it is never refused for time.
+    const patient = committer.submit(send("c", "u1", "patient"), now + 10_000);
+    const noDeadline = committer.submit(send("c", "u1", "no-deadline"));
+    hold = undefined;
+    g.open();
+    await Promise.all([blocker, patient, noDeadline]);
+    expect((await store.listMessages("c", { limit: 10 })).map((m) => m.clientMessageId)).toEqual(["warm", "alone", "blocker", "patient", "no-deadline"]);
   });
 });

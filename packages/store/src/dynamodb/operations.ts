@@ -57,13 +57,19 @@ export async function batchGet(ctx: DynamoContext, table: string, keys: Item[]):
   return found;
 }
 
+// Chunks of 25 go out in parallel: a publication round's deletes take one round trip, not one
+// per chunk (the outbox deletes of ingest's request path, ADR 0024).
 export async function batchWrite(ctx: DynamoContext, table: string, requests: WriteRequest[]): Promise<void> {
-  for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX_ITEMS) {
-    let pending: Record<string, WriteRequest[]> | undefined = { [table]: requests.slice(i, i + BATCH_WRITE_MAX_ITEMS) };
-    for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
-      if (attempt > 0) await backoff(attempt, "write requests");
-      const out: BatchWriteItemCommandOutput = await ctx.client.send(new BatchWriteItemCommand({ RequestItems: pending }));
-      pending = out.UnprocessedItems;
-    }
-  }
+  const chunks: WriteRequest[][] = [];
+  for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX_ITEMS) chunks.push(requests.slice(i, i + BATCH_WRITE_MAX_ITEMS));
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      let pending: Record<string, WriteRequest[]> | undefined = { [table]: chunk };
+      for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
+        if (attempt > 0) await backoff(attempt, "write requests");
+        const out: BatchWriteItemCommandOutput = await ctx.client.send(new BatchWriteItemCommand({ RequestItems: pending }));
+        pending = out.UnprocessedItems;
+      }
+    }),
+  );
 }

@@ -47,6 +47,8 @@ interface Pending extends SendInput {
 const MAX_ROUNDS = 5;
 // Per send in the transaction beyond its body (twice: message and event): keys, ids, headers.
 const SEND_OVERHEAD_BYTES = 1024;
+// Sends of distinct chats and senders that fill a transaction (5 items each of 100).
+const FULL_HINT = 20;
 
 export class GroupCommitter {
   private queue: Pending[] = [];
@@ -55,6 +57,8 @@ export class GroupCommitter {
   private readonly perChat = new Map<string, number>();
   private total = 0;
   private inFlight = 0;
+  // Queue length when the queue was last planned.
+  private plannedAt = 0;
   private readonly counters = new CounterCache();
   private readonly pace = new Pace();
   private readonly idleWaiters: Array<() => void> = [];
@@ -78,9 +82,11 @@ export class GroupCommitter {
       return Promise.reject(overloaded(`${chatAhead} sends of this chat are already waiting`, this.pace.retryAfterMs(this.pace.expectedMs(chatAhead, this.total, true, this.limits.maxInFlight))));
     }
     if (this.total >= this.limits.maxTotal) {
-      return Promise.reject(overloaded(`${this.total} sends are already waiting in this ingest replica`, this.pace.retryAfterMs(this.pace.commitTimeMs())));
+      return Promise.reject(overloaded(`${this.total} sends are already waiting in this ingest replica`, this.pace.retryAfterMs(this.pace.expectedMs(0, this.total, false, this.limits.maxInFlight))));
     }
-    if (deadlineAtMs !== undefined) {
+    // With nothing ahead a send is always tried: an estimate left high by a slow spell would
+    // otherwise refuse everything and never learn better.
+    if (deadlineAtMs !== undefined && this.total > 0) {
       const expected = this.pace.expectedMs(chatAhead, this.total, this.busy.has(send.chatId), this.limits.maxInFlight);
       if (this.now() + expected > deadlineAtMs) {
         return Promise.reject(overloaded(`the send would not finish before its deadline (${this.total} waiting, ~${Math.round(expected)} ms expected)`, this.pace.retryAfterMs(expected)));
@@ -91,7 +97,9 @@ export class GroupCommitter {
       this.total++;
       const bytes = 2 * (Buffer.byteLength(send.body) + Buffer.byteLength(send.contentType)) + SEND_OVERHEAD_BYTES;
       this.queue.push({ ...send, bytes, deadlineAtMs, resolve: this.settled(send.chatId, resolve), reject: this.settled(send.chatId, reject) });
-      this.pump();
+      // Planning walks the queue: while commits run, look again only every FULL_HINT new sends
+      // (a further commit needs a whole transaction's worth anyway), not on every send.
+      if (this.inFlight === 0 || this.queue.length - this.plannedAt >= FULL_HINT) this.pump();
     });
   }
 
@@ -115,12 +123,14 @@ export class GroupCommitter {
   // Starts commits while there is room: the first whenever anything is queued, further ones
   // only with a full transaction's worth.
   private pump(): void {
+    this.plannedAt = this.queue.length;
     while (this.inFlight < this.limits.maxInFlight && this.queue.length > 0) {
       this.dropLate();
       const plan = planBatch(this.queue, this.busy, this.limits.budget ?? DEFAULT_BUDGET);
       if (plan.taken.size === 0) return;
       if (this.inFlight > 0 && !plan.full) return;
       this.queue = this.queue.filter((p) => !plan.taken.has(p));
+      this.plannedAt = this.queue.length;
       for (const chatId of plan.chats.keys()) this.busy.add(chatId);
       this.inFlight++;
       const started = this.now();
@@ -135,26 +145,30 @@ export class GroupCommitter {
   }
 
   // A send whose caller is gone is not stored; one whose turn comes too late to finish in
-  // time is told so while its caller still listens. Only sends of chats that can go now:
-  // those of busy chats are looked at when their turn comes.
+  // time is told so while its caller still listens (except the first one that can go, for the
+  // same reason as at admission). Only sends of chats that can go now: those of busy chats are
+  // looked at when their turn comes.
   private dropLate(): void {
     const now = this.now();
-    const commitMs = this.pace.commitTimeMs();
+    const commitMs = this.pace.commitMs();
+    let head = true;
     this.queue = this.queue.filter((p) => {
       if (p.deadlineAtMs === undefined || this.busy.has(p.chatId)) return true;
       if (now >= p.deadlineAtMs) {
         p.reject(new ChatError("deadline_exceeded", "the caller's deadline passed while the send waited; nothing was stored"));
         return false;
       }
-      if (now + commitMs > p.deadlineAtMs) {
+      if (!head && now + commitMs > p.deadlineAtMs) {
         p.reject(overloaded("the send would not finish before its deadline", this.pace.retryAfterMs(commitMs)));
         return false;
       }
+      head = false;
       return true;
     });
   }
 
   private async commit(chats: Map<string, Pending[]>, followers: Map<Pending, Pending>): Promise<void> {
+    this.logger?.debug({ chats: chats.size, queued: this.queue.length }, "group commit starts");
     const answers = new Map<Pending, Promise<CommitOutcome>>();
     const answer = (p: Pending, outcome: Promise<CommitOutcome>) => {
       answers.set(p, outcome);
@@ -184,7 +198,11 @@ export class GroupCommitter {
     const remaining = new Map([...chats].map(([chatId, list]) => [chatId, [...list]]));
     // First use of a chat in this replica: read its counter once.
     const unknown = [...remaining.keys()].filter((c) => this.counters.get(c) === undefined);
-    await Promise.all(unknown.map(async (c) => this.counters.set(c, await this.store.currentSeq(c))));
+    if (unknown.length > 0) {
+      const startedAt = this.now();
+      await Promise.all(unknown.map(async (c) => this.counters.set(c, await this.store.currentSeq(c))));
+      this.logger?.debug({ chats: unknown.length, ms: this.now() - startedAt }, "chat counters read");
+    }
     for (let round = 0; round < MAX_ROUNDS && remaining.size > 0; round++) {
       const createdAtMs = this.now();
       const appends: ChatAppend[] = [];
@@ -201,22 +219,23 @@ export class GroupCommitter {
         appends.push({ chatId, expectedSeq, messages });
       }
       let result;
+      const startedAt = this.now();
       try {
         result = await this.store.appendMessages({ chats: appends, idempotencyTtlMs: this.limits.idempotencyTtlMs });
+        this.logger?.debug({ chats: appends.length, sends: built.size, round, ms: this.now() - startedAt, status: result.status }, "group commit");
       } catch (e) {
+        this.logger?.debug({ chats: appends.length, sends: built.size, round, ms: this.now() - startedAt, err: e }, "group commit failed");
         // The outcome is unknown (a lost response may have committed): read the counters again
         // next time rather than trust them.
         for (const chatId of remaining.keys()) this.counters.forget(chatId);
         throw e;
       }
       if (result.status === "committed") {
-        const entries: OutboxEntry[] = [];
         for (const a of appends) this.counters.set(a.chatId, a.messages[a.messages.length - 1].message.seq);
-        for (const [p, b] of built) {
-          answer(p, Promise.resolve({ message: b.message, duplicate: false }));
-          entries.push(b.outbox);
-        }
-        this.published(entries);
+        // Handed over before the answers, so a graceful drain that waits for the answers finds
+        // them queued for publication.
+        this.published([...built.values()].map((b) => b.outbox));
+        for (const [p, b] of built) answer(p, Promise.resolve({ message: b.message, duplicate: false }));
         return;
       }
       this.resolveConflicts(result.conflicts, remaining, bySeq, answer);

@@ -1,35 +1,60 @@
 import { ChatError } from "@chat/domain";
 
-// The observed pace of group commits, for backpressure (ADR 0017, 0024): how long a commit
-// takes, and how long it takes per send it carries. Exponentially weighted moving averages.
-const EWMA_WEIGHT = 0.2;
+// The observed pace of group commits, for backpressure (ADR 0017, 0024). A commit costs a
+// fixed part (a round trip, a transaction) plus a part per send it carries; on DynamoDB the
+// fixed part dominates, on a store whose cost grows with the work the other. Both are fitted
+// by a least-squares line through exponentially weighted moments of (sends, duration) of the
+// commits seen: duration ≈ fixed + perSend × sends.
+const EWMA_WEIGHT = 0.1;
+// Below this variance of the batch sizes the slope cannot be told apart from noise: all the
+// time is taken as fixed (it then shows as the sizes start to differ).
+const MIN_SIZE_VARIANCE = 0.25;
 const MIN_RETRY_AFTER_MS = 100;
 const MAX_RETRY_AFTER_MS = 5000;
 
 export class Pace {
-  private commitMs = 0;
-  private perSendMs = 0;
+  private seen = false;
+  private n = 0;
+  private d = 0;
+  private nn = 0;
+  private nd = 0;
+
+  constructor(
+    // Sends one commit carries at most when they are of different chats and senders (5 items
+    // each of a transaction's 100): a conservative capacity for the estimate.
+    private readonly capacity = 20,
+  ) {}
 
   observe(ms: number, sends: number): void {
-    const perSend = ms / Math.max(1, sends);
-    this.commitMs = this.commitMs === 0 ? ms : this.commitMs + EWMA_WEIGHT * (ms - this.commitMs);
-    this.perSendMs = this.perSendMs === 0 ? perSend : this.perSendMs + EWMA_WEIGHT * (perSend - this.perSendMs);
+    const w = this.seen ? EWMA_WEIGHT : 1;
+    this.seen = true;
+    this.n += w * (sends - this.n);
+    this.d += w * (ms - this.d);
+    this.nn += w * (sends * sends - this.nn);
+    this.nd += w * (sends * ms - this.nd);
+  }
+
+  private line(): { fixed: number; perSend: number } {
+    const variance = this.nn - this.n * this.n;
+    const perSend = variance >= MIN_SIZE_VARIANCE ? Math.max(0, (this.nd - this.n * this.d) / variance) : 0;
+    return { fixed: Math.max(0, this.d - perSend * this.n), perSend };
+  }
+
+  // The expected duration of a commit of `sends` sends.
+  commitMs(sends = 1): number {
+    const { fixed, perSend } = this.line();
+    return fixed + perSend * sends;
   }
 
   // Expected time until a send finishes, with `chatAhead` sends of its chat and `totalAhead`
-  // sends in all before it, and `commits` commits running at once. A send waits at least for
-  // its own commit (and the one its chat is in, if any); a chat's sends are committed one
-  // batch after another, and all sends share the commits running at once.
+  // sends in all before it, and `commits` commits running at once: its chat's sends go one
+  // commit after another (after, on average, half of the one the chat is in, if any); all
+  // sends share the commits running at once.
   expectedMs(chatAhead: number, totalAhead: number, chatBusy: boolean, commits: number): number {
-    const ownCommit = this.commitMs * (chatBusy ? 2 : 1);
-    const chatWork = (chatAhead + 1) * this.perSendMs;
-    const allWork = ((totalAhead + 1) * this.perSendMs) / Math.max(1, commits);
-    return Math.max(ownCommit, chatWork, allWork);
-  }
-
-  // The time one commit is expected to take (a send whose turn comes joins one).
-  commitTimeMs(): number {
-    return this.commitMs;
+    const { fixed, perSend } = this.line();
+    const chat = (Math.ceil((chatAhead + 1) / this.capacity) + (chatBusy ? 0.5 : 0)) * fixed + perSend * (chatAhead + 1);
+    const all = (Math.ceil((totalAhead + 1) / this.capacity) * fixed + perSend * (totalAhead + 1)) / Math.max(1, commits);
+    return Math.max(chat, all);
   }
 
   retryAfterMs(expectedMs: number): number {
