@@ -100,7 +100,7 @@ export class OutboxRelay {
     const at = Date.now();
     for (const e of entries) {
       let waiting = this.behind.get(e.key);
-      if (!waiting) this.behind.set(e.key, (waiting = new Map()));
+      if (!waiting) this.behind.set(e.key, (waiting = new Map<string, number>()));
       waiting.set(e.id, at);
     }
   }
