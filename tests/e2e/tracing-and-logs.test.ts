@@ -97,7 +97,9 @@ test("one send yields one connected trace across gateway, ingest and fanout; the
   expect(log).not.toContain(token);
   const traced = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.trace_id === traceId);
   expect(traced.length).toBeGreaterThan(0);
-  expect(traced.find((l) => l.service === "ingest")).toMatchObject({ level: 20, span_id: persist.spanContext().spanId, msg: "message persisted" });
+  expect(traced.find((l) => l.msg === "message persisted")).toMatchObject({ service: "ingest", level: 20, span_id: persist.spanContext().spanId });
+  // The group commit's own line is in the trace too, under the commit's span.
+  expect(traced.find((l) => l.msg === "group commit")).toMatchObject({ service: "ingest", level: 20, span_id: commit.spanContext().spanId });
   // The gateway's line inside the send span: trace and span ids, the connection and the frame's requestId.
   const connectionId = tina.frames.find((f) => f.hello)?.hello.connectionId;
   expect(connectionId).toMatch(/^conn_/);

@@ -6,6 +6,9 @@ import { MAX_APPEND_ITEMS } from "@chat/store";
 // stops at the first send that does not fit one transaction (items or bytes); that send and
 // everything after it wait for the next commit. A send with the idempotency key of one already
 // taken rides along with it (it gets the same answer, as a duplicate) and costs nothing.
+// `fitsInTime(sends, earliestDeadlineAtMs)` says whether a commit of that many sends is
+// expected to end before the earliest deadline among them: on a store whose commits grow with
+// their size, a batch never grows past what its most hurried caller can wait for.
 
 export interface PlannedSend {
   chatId: string;
@@ -13,6 +16,8 @@ export interface PlannedSend {
   clientMessageId: string;
   // Bytes the send adds to the transaction (its body twice: message and event, plus overhead).
   bytes: number;
+  // Epoch ms after which its caller no longer waits.
+  deadlineAtMs?: number;
 }
 
 export interface BatchBudget {
@@ -38,7 +43,12 @@ export interface BatchPlan<T> {
 // Items per send in the transaction: its message and idempotency record, its one outbox
 // entry, plus the chat's counter for a chat's first send and a membership check for a
 // sender's first send in the chat.
-export function planBatch<T extends PlannedSend>(queue: readonly T[], busyChats: ReadonlySet<string>, budget: BatchBudget = DEFAULT_BUDGET): BatchPlan<T> {
+export function planBatch<T extends PlannedSend>(
+  queue: readonly T[],
+  busyChats: ReadonlySet<string>,
+  budget: BatchBudget = DEFAULT_BUDGET,
+  fitsInTime: (sends: number, earliestDeadlineAtMs: number | undefined) => boolean = () => true,
+): BatchPlan<T> {
   const chats = new Map<string, T[]>();
   const senders = new Set<string>();
   const keys = new Map<string, T>();
@@ -46,6 +56,7 @@ export function planBatch<T extends PlannedSend>(queue: readonly T[], busyChats:
   const taken = new Set<T>();
   let items = 0;
   let bytes = 0;
+  let earliest: number | undefined;
   for (const send of queue) {
     if (busyChats.has(send.chatId)) continue;
     const key = `${send.chatId}#${send.senderId}#${send.clientMessageId}`;
@@ -57,7 +68,12 @@ export function planBatch<T extends PlannedSend>(queue: readonly T[], busyChats:
     }
     const sender = `${send.chatId}#${send.senderId}`;
     const cost = 3 + (chats.has(send.chatId) ? 0 : 1) + (senders.has(sender) ? 0 : 1);
-    if (items + cost > budget.maxItems || (taken.size > 0 && bytes + send.bytes > budget.maxBytes)) return { chats, followers, taken, full: true };
+    const deadline = send.deadlineAtMs === undefined ? earliest : Math.min(earliest ?? send.deadlineAtMs, send.deadlineAtMs);
+    const leaders = taken.size - followers.size;
+    if (items + cost > budget.maxItems || (leaders > 0 && (bytes + send.bytes > budget.maxBytes || !fitsInTime(leaders + 1, deadline)))) {
+      return { chats, followers, taken, full: true };
+    }
+    earliest = deadline;
     items += cost;
     bytes += send.bytes;
     senders.add(sender);

@@ -47,6 +47,12 @@ interface Pending extends SendInput {
 const MAX_ROUNDS = 5;
 // Per send in the transaction beyond its body (twice: message and event): keys, ids, headers.
 const SEND_OVERHEAD_BYTES = 1024;
+// Commits run longer than the estimate on a busy machine: the checks made when a send's turn
+// comes leave this much room, since refusing while the caller listens beats storing a send
+// nobody waits for any more.
+const TIME_MARGIN = 1.25;
+// Without a commit ending for this long, the next send is tried whatever the estimate says.
+const PROBE_AFTER_MS = 5000;
 // Sends of distinct chats and senders that fill a transaction (5 items each of 100).
 const FULL_HINT = 20;
 
@@ -59,6 +65,7 @@ export class GroupCommitter {
   private inFlight = 0;
   // Queue length when the queue was last planned.
   private plannedAt = 0;
+  private lastCommitEndedAt = 0;
   private readonly counters = new CounterCache();
   private readonly pace = new Pace();
   private readonly idleWaiters: Array<() => void> = [];
@@ -126,7 +133,8 @@ export class GroupCommitter {
     this.plannedAt = this.queue.length;
     while (this.inFlight < this.limits.maxInFlight && this.queue.length > 0) {
       this.dropLate();
-      const plan = planBatch(this.queue, this.busy, this.limits.budget ?? DEFAULT_BUDGET);
+      const now = this.now();
+      const plan = planBatch(this.queue, this.busy, this.limits.budget ?? DEFAULT_BUDGET, (sends, earliest) => earliest === undefined || now + TIME_MARGIN * this.pace.commitMs(sends) <= earliest);
       if (plan.taken.size === 0) return;
       if (this.inFlight > 0 && !plan.full) return;
       this.queue = this.queue.filter((p) => !plan.taken.has(p));
@@ -136,7 +144,8 @@ export class GroupCommitter {
       const started = this.now();
       const sends = plan.taken.size;
       void this.commit(plan.chats, plan.followers).finally(() => {
-        this.pace.observe(this.now() - started, sends);
+        this.lastCommitEndedAt = this.now();
+        this.pace.observe(this.lastCommitEndedAt - started, sends);
         for (const chatId of plan.chats.keys()) this.busy.delete(chatId);
         this.inFlight--;
         this.pump();
@@ -145,13 +154,14 @@ export class GroupCommitter {
   }
 
   // A send whose caller is gone is not stored; one whose turn comes too late to finish in
-  // time is told so while its caller still listens (except the first one that can go, for the
-  // same reason as at admission). Only sends of chats that can go now: those of busy chats are
-  // looked at when their turn comes.
+  // time is told so while its caller still listens. Only sends of chats that can go now: those
+  // of busy chats are looked at when their turn comes. When no commit has ended for a while,
+  // the first send goes anyway (a probe): an estimate left high by a slow spell would
+  // otherwise refuse everything and never learn better.
   private dropLate(): void {
     const now = this.now();
-    const commitMs = this.pace.commitMs();
-    let head = true;
+    const commitMs = TIME_MARGIN * this.pace.commitMs();
+    let head = now - this.lastCommitEndedAt >= PROBE_AFTER_MS;
     this.queue = this.queue.filter((p) => {
       if (p.deadlineAtMs === undefined || this.busy.has(p.chatId)) return true;
       if (now >= p.deadlineAtMs) {
@@ -168,7 +178,6 @@ export class GroupCommitter {
   }
 
   private async commit(chats: Map<string, Pending[]>, followers: Map<Pending, Pending>): Promise<void> {
-    this.logger?.debug({ chats: chats.size, queued: this.queue.length }, "group commit starts");
     const answers = new Map<Pending, Promise<CommitOutcome>>();
     const answer = (p: Pending, outcome: Promise<CommitOutcome>) => {
       answers.set(p, outcome);
@@ -198,11 +207,7 @@ export class GroupCommitter {
     const remaining = new Map([...chats].map(([chatId, list]) => [chatId, [...list]]));
     // First use of a chat in this replica: read its counter once.
     const unknown = [...remaining.keys()].filter((c) => this.counters.get(c) === undefined);
-    if (unknown.length > 0) {
-      const startedAt = this.now();
-      await Promise.all(unknown.map(async (c) => this.counters.set(c, await this.store.currentSeq(c))));
-      this.logger?.debug({ chats: unknown.length, ms: this.now() - startedAt }, "chat counters read");
-    }
+    await Promise.all(unknown.map(async (c) => this.counters.set(c, await this.store.currentSeq(c))));
     for (let round = 0; round < MAX_ROUNDS && remaining.size > 0; round++) {
       const createdAtMs = this.now();
       const appends: ChatAppend[] = [];
