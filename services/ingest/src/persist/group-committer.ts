@@ -91,8 +91,8 @@ export class GroupCommitter {
     if (this.total >= this.limits.maxTotal) {
       return Promise.reject(overloaded(`${this.total} sends are already waiting in this ingest replica`, this.pace.retryAfterMs(this.pace.expectedMs(0, this.total, false, this.limits.maxInFlight))));
     }
-    // With nothing ahead a send is always tried: an estimate left high by a slow spell would
-    // otherwise refuse everything and never learn better.
+    // With nothing ahead a send is not refused here: its turn comes at once, and the check
+    // made then (or a probe, see dropLate) decides.
     if (deadlineAtMs !== undefined && this.total > 0) {
       const expected = this.pace.expectedMs(chatAhead, this.total, this.busy.has(send.chatId), this.limits.maxInFlight);
       if (this.now() + expected > deadlineAtMs) {
