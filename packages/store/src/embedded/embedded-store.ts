@@ -255,7 +255,10 @@ export class EmbeddedStore implements Store {
       }
       writes.push({ key: key.counter(c.chatId), value: codec.counter.encode(c.messages[c.messages.length - 1].message.seq) });
     }
-    await commit.stage(writes);
+    const staged = commit.stage(writes);
+    // The counter cache follows the writes (this store is the only writer of counters).
+    for (const c of batch.chats) this.counters.set(c.chatId, c.messages[c.messages.length - 1].message.seq);
+    await staged;
     return { status: "committed" };
   }
 
