@@ -255,10 +255,7 @@ export class EmbeddedStore implements Store {
       }
       writes.push({ key: key.counter(c.chatId), value: codec.counter.encode(c.messages[c.messages.length - 1].message.seq) });
     }
-    const staged = commit.stage(writes);
-    // The counter cache follows the writes (this store is the only writer of counters).
-    for (const c of batch.chats) this.counters.set(c.chatId, c.messages[c.messages.length - 1].message.seq);
-    await staged;
+    await commit.stage(writes);
     return { status: "committed" };
   }
 
