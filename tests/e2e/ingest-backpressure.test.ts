@@ -19,7 +19,7 @@ import { createEmbeddedStore } from "@chat/store/embedded";
 // of queueing work until the caller times out, and never work on a send nobody waits for.
 // The store is the real embedded one behind a decorator that makes every call take 25 ms, and
 // a group commit (appendMessages) 100 ms per message it carries: a store whose cost grows with
-// the work, so that group commit (ADR 0028) does not make the overload disappear.
+// the work, so that group commit (ADR 0029) does not make the overload disappear.
 
 const SECRET = "backpressure-secret-0123456789ab";
 const STORE_DELAY_MS = 25;

@@ -75,7 +75,7 @@ test("one send yields one connected trace across gateway, ingest and fanout; the
   // Parent links intact, hop by hop.
   expect(parentOf(send)).toBeUndefined();
   expect(parentOf(persist)).toBe(send.spanContext().spanId);
-  // The group commit that stored the send (ADR 0028) hangs off its persist span, and the
+  // The group commit that stored the send (ADR 0029) hangs off its persist span, and the
   // store calls off the commit.
   const commit = one("ingest.group_commit");
   expect(parentOf(commit)).toBe(persist.spanContext().spanId);

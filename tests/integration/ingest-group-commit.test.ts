@@ -8,7 +8,7 @@ import { createDynamoStore } from "@chat/store/dynamodb";
 import { GroupCommitter, type CommitOutcome } from "../../services/ingest/src/persist/group-committer";
 import type { SendInput } from "../../services/ingest/src/persist/build-message";
 
-// Ingest's group commit (ADR 0028) on DynamoDB Local: two committers (two ingest replicas,
+// Ingest's group commit (ADR 0029) on DynamoDB Local: two committers (two ingest replicas,
 // each with its own client and counter cache) racing on the same chats, a batch with a
 // duplicate and a non-member, and the number of DynamoDB requests per message.
 

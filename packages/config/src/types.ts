@@ -88,7 +88,7 @@ export interface Config {
     // Sends waiting or running in one ingest replica: per chat, and in total.
     ingestMaxQueuePerChat: number;
     ingestMaxQueued: number;
-    // Group commits in flight at once per ingest replica (ADR 0028).
+    // Group commits in flight at once per ingest replica (ADR 0029).
     ingestCommitsInFlight: number;
   };
 }

@@ -38,7 +38,7 @@ export type CommitResult =
   // Another send with the same idempotency key committed first; nothing was written.
   | { status: "duplicate"; existing: IdempotencyRecord };
 
-// Group commit (ADR 0028): many sends of many chats stored in one atomic step. Each chat's
+// Group commit (ADR 0029): many sends of many chats stored in one atomic step. Each chat's
 // messages carry the seqs the caller chose: expectedSeq + 1, + 2, … in order.
 export interface AppendedMessage {
   message: Message;

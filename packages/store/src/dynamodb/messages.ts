@@ -43,7 +43,7 @@ export function messageRepository(ctx: DynamoContext, outboxWriter: OutboxWriter
     return row.expires_at_ms > BigInt(Date.now()) ? idempotencyFromRow(row) : undefined;
   }
 
-  // One TransactWriteItems for the whole batch (ADR 0028): per chat a counter update
+  // One TransactWriteItems for the whole batch (ADR 0029): per chat a counter update
   // conditioned on the value the caller saw, per message its Put (seq free) and its idempotency
   // record (none, or expired), per (chat, sender) a membership ConditionCheck, and the outbox
   // entries. Failed conditions come back as CancellationReasons in item order; counters and

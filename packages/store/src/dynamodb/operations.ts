@@ -58,7 +58,7 @@ export async function batchGet(ctx: DynamoContext, table: string, keys: Item[]):
 }
 
 // Chunks of 25 go out in parallel: a publication round's deletes take one round trip, not one
-// per chunk (the outbox deletes of ingest's request path, ADR 0028).
+// per chunk (the outbox deletes of ingest's request path, ADR 0029).
 export async function batchWrite(ctx: DynamoContext, table: string, requests: WriteRequest[]): Promise<void> {
   const chunks: WriteRequest[][] = [];
   for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX_ITEMS) chunks.push(requests.slice(i, i + BATCH_WRITE_MAX_ITEMS));

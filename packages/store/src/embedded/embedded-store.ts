@@ -218,7 +218,7 @@ export class EmbeddedStore implements Store {
     return { status: "committed" };
   }
 
-  // Group commit of ingest (ADR 0028): every condition checked and every write staged in one
+  // Group commit of ingest (ADR 0029): every condition checked and every write staged in one
   // synchronous step, so the batch is atomic with respect to every other call, and durable
   // together (one LevelDB batch).
   async appendMessages(batch: AppendBatch): Promise<AppendResult> {

@@ -1,6 +1,6 @@
 import { MAX_APPEND_ITEMS } from "@chat/store";
 
-// Pure: which queued sends the next group commit takes (ADR 0028). Sends are looked at in
+// Pure: which queued sends the next group commit takes (ADR 0029). Sends are looked at in
 // arrival order; a chat whose previous commit is still in flight is skipped (its sends keep
 // their place), so a chat's sends are committed, and published, in arrival order. The batch
 // stops at the first send that does not fit one transaction (items or bytes); that send and

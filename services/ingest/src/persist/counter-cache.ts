@@ -1,4 +1,4 @@
-// The last counter value this replica saw per chat (ADR 0028): the condition of the next
+// The last counter value this replica saw per chat (ADR 0029): the condition of the next
 // append. Bounded, least recently used out; a chat that fell out is read again on its next
 // send, and a stale value only costs one rejected try (the store returns the current value).
 export class CounterCache {

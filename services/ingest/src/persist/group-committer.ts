@@ -7,7 +7,7 @@ import { buildMessage, type SendInput } from "./build-message";
 import { CounterCache } from "./counter-cache";
 import { overloaded, Pace } from "./pace";
 
-// Group commit (ADR 0028): while commits are in flight, sends queue; the next commit takes
+// Group commit (ADR 0029): while commits are in flight, sends queue; the next commit takes
 // every queued send it can (across chats, up to one transaction) and stores them with ONE
 // Store.appendMessages. A chat is in at most one commit at a time, so its seqs are allocated,
 // and its events handed to the publisher, in arrival order. Duplicates, non-members and

@@ -1,6 +1,6 @@
 import { ChatError } from "@chat/domain";
 
-// The observed pace of group commits, for backpressure (ADR 0017, 0028). A commit costs a
+// The observed pace of group commits, for backpressure (ADR 0017, 0029). A commit costs a
 // fixed part (a round trip, a transaction) plus a part per send it carries; on DynamoDB the
 // fixed part dominates, on a store whose cost grows with the work the other. Both are fitted
 // by a least-squares line through exponentially weighted moments of (sends, duration) of the

@@ -19,11 +19,11 @@ export interface PersistLimits {
   // Sends waiting or being committed, per chat and in total (ADR 0017).
   maxPerChat: number;
   maxTotal: number;
-  // Group commits in flight at once (ADR 0028).
+  // Group commits in flight at once (ADR 0029).
   maxCommitsInFlight: number;
 }
 
-// The durability use case (ADR-001/004, 0028): validation, then the group committer stores the
+// The durability use case (ADR-001/004, 0029): validation, then the group committer stores the
 // send (membership, idempotency, seq and the outbox entry, in one transaction with other
 // sends), then the publisher hands its event to the event log after the answer.
 export class MessagePersister {
