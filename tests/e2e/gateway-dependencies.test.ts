@@ -4,14 +4,19 @@ import { startIngest, type RunningIngest } from "@chat/ingest";
 import { createLogger, createMetricsRegistry } from "@chat/observability";
 import { ChatError } from "@chat/domain";
 import { IngestService } from "@chat/proto";
-import { GrpcRpcHost, type ServedRpc } from "@chat/rpc";
+import { GrpcRpcHost, InProcessRpcHost, type RpcHost, type ServedRpc } from "@chat/rpc";
 import { SECRET, startGatewayHarness, type GatewayHarness } from "./support/gateway-harness";
 import { until } from "./support/until";
 import { freePort } from "../support/free-port";
 import type { WsClient } from "./support/ws-client";
 
 // The gateway towards ingest (ADR-009, issue 10 item 12): the deadline, the circuit breaker with
-// /ready and its gauge, what an `unavailable` says, and one warning per health change.
+// /ready and its gauge, what an `unavailable` says, and one warning per health change. Each
+// case runs with ingest over gRPC (distributed) and called directly (all-in-one, ADR 0029).
+const HOSTS: Array<[string, () => RpcHost]> = [
+  ["over gRPC", () => new GrpcRpcHost("127.0.0.1", SECRET)],
+  ["in-process", () => new InProcessRpcHost(SECRET)],
+];
 
 // A send as a client makes it: rate_limited answers are waited out (retryAfterMs) and resent.
 async function send(c: WsClient, clientMessageId: string, chatId: string): Promise<Record<string, any>> {
@@ -22,28 +27,28 @@ async function send(c: WsClient, clientMessageId: string, chatId: string): Promi
   }
 }
 
-describe("ingest stalled", () => {
+describe.each(HOSTS)("ingest stalled, %s", (_kind, makeHost) => {
   let h: GatewayHarness;
   let stub: ServedRpc;
   let arrivals: number[] = [];
   const hung: Array<() => void> = [];
   beforeAll(async () => {
     // An ingest that accepts the call and never answers (SIGSTOP-like, as far as the gateway sees).
-    stub = await new GrpcRpcHost("127.0.0.1", SECRET).serve(
+    const rpc = makeHost();
+    stub = await rpc.serveApi(
       "stalled-ingest",
-      (router) =>
-        router.service(IngestService, {
-          // Never answers; gives up only when the caller does (deadline) or the test ends.
-          persistMessage: (_req, ctx) =>
-            new Promise((_resolve, reject) => {
-              arrivals.push(Date.now());
-              ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason as Error));
-              hung.push(() => reject(new Error("test over")));
-            }) as never,
-        }),
+      IngestService,
+      {
+        // Never answers; gives up only when the test ends.
+        persistMessage: () =>
+          new Promise((_resolve, reject) => {
+            arrivals.push(Date.now());
+            hung.push(() => reject(new Error("test over")));
+          }),
+      },
       { port: 0, internal: true },
     );
-    h = await startGatewayHarness({ ingestAddress: stub.address, overrides: { CHAT_INGEST_DEADLINE_MS: "300", CHAT_MAX_IN_FLIGHT_PER_CONNECTION: "2" } });
+    h = await startGatewayHarness({ rpc, ingestAddress: stub.address, overrides: { CHAT_INGEST_DEADLINE_MS: "300", CHAT_MAX_IN_FLIGHT_PER_CONNECTION: "2" } });
   });
   afterAll(async () => {
     hung.forEach((f) => f());
@@ -79,22 +84,23 @@ describe("ingest stalled", () => {
   });
 });
 
-describe("ingest overloaded", () => {
+describe.each(HOSTS)("ingest overloaded, %s", (_kind, makeHost) => {
   let h: GatewayHarness;
   let stub: ServedRpc;
   beforeAll(async () => {
     // An ingest that is alive and sheds every send, as its bounded lanes do under overload.
-    stub = await new GrpcRpcHost("127.0.0.1", SECRET).serve(
+    const rpc = makeHost();
+    stub = await rpc.serveApi(
       "overloaded-ingest",
-      (router) =>
-        router.service(IngestService, {
-          persistMessage: () => {
-            throw new ChatError("unavailable", "ingest is overloaded: test", { retryAfterMs: 777, details: { reason: "overloaded" } });
-          },
-        }),
+      IngestService,
+      {
+        persistMessage: async () => {
+          throw new ChatError("unavailable", "ingest is overloaded: test", { retryAfterMs: 777, details: { reason: "overloaded" } });
+        },
+      },
       { port: 0, internal: true },
     );
-    h = await startGatewayHarness({ ingestAddress: stub.address });
+    h = await startGatewayHarness({ rpc, ingestAddress: stub.address });
   });
   afterAll(async () => {
     await h.stop();
@@ -115,13 +121,16 @@ describe("ingest overloaded", () => {
   });
 });
 
-describe("ingest unreachable, then back", () => {
+describe.each(HOSTS)("ingest unreachable, then back, %s", (kind, makeHost) => {
   let h: GatewayHarness;
   let ingest: RunningIngest | undefined;
   let port: number;
+  let rpc: RpcHost;
   beforeAll(async () => {
     port = await freePort();
-    h = await startGatewayHarness({ ingestAddress: `http://127.0.0.1:${port}` });
+    rpc = makeHost();
+    // In-process, "unreachable" is an address nothing serves yet (ingest starts later below).
+    h = await startGatewayHarness({ rpc, ingestAddress: kind === "in-process" ? "inproc://ingest" : `http://127.0.0.1:${port}` });
   });
   afterAll(async () => {
     await h.stop();
@@ -166,7 +175,7 @@ describe("ingest unreachable, then back", () => {
     ingest = await startIngest(loadConfig({}, { CHAT_INGEST_GRPC_PORT: String(port), CHAT_SERVICE_SECRET: SECRET, CHAT_LOG_LEVEL: "silent" }), {
       store: h.store,
       eventLog: createEmbeddedEventLog(),
-      rpc: new GrpcRpcHost("127.0.0.1", SECRET),
+      rpc,
       logger: createLogger("ingest", "silent"),
       metrics: createMetricsRegistry("ingest-test", false),
     });

@@ -9,8 +9,9 @@ import { loadConfig } from "@chat/config";
 import { createEmbeddedEventLog } from "@chat/eventlog/embedded";
 import { startIngest } from "@chat/ingest";
 import { createLogger, createMetricsRegistry } from "@chat/observability";
-import { ChatKind, ChatSchema, IngestService, MemberRole, MemberSchema } from "@chat/proto";
-import { GrpcRpcHost, fromConnectError, serviceCredentialClient } from "@chat/rpc";
+import { ChatKind, ChatSchema, IngestService, MemberRole, MemberSchema, PersistMessageRequestSchema } from "@chat/proto";
+import { ChatError } from "@chat/domain";
+import { CallNotAnswered, GrpcRpcHost, InProcessRpcHost, fromConnectError, serviceCredentialClient } from "@chat/rpc";
 import type { AppendBatch, Store } from "@chat/store";
 import { createEmbeddedStore } from "@chat/store/embedded";
 
@@ -20,6 +21,8 @@ import { createEmbeddedStore } from "@chat/store/embedded";
 // The store is the real embedded one behind a decorator that makes every call take 25 ms, and
 // a group commit (appendMessages) 100 ms per message it carries: a store whose cost grows with
 // the work, so that group commit (ADR 0029) does not make the overload disappear.
+// Each case runs over gRPC (the deadline as grpc-timeout) and as the all-in-one's direct call
+// (the deadline in the call options, ADR 0030).
 
 const SECRET = "backpressure-secret-0123456789ab";
 const STORE_DELAY_MS = 25;
@@ -47,7 +50,10 @@ interface Outcome {
 }
 
 // `sends` PersistMessage calls, all at once (paceMs 0) or one every paceMs (a steady overload).
-async function flood(env: Record<string, string>, sends: number, timeoutMs: number, paceMs = 0) {
+type Via = "gRPC" | "in-process";
+const VIAS: Via[] = ["gRPC", "in-process"];
+
+async function flood(via: Via, env: Record<string, string>, sends: number, timeoutMs: number, paceMs = 0) {
   const dataDir = await mkdtemp(join(tmpdir(), "backpressure-"));
   const store = createEmbeddedStore({ dataDir });
   await store.bootstrap();
@@ -59,21 +65,34 @@ async function flood(env: Record<string, string>, sends: number, timeoutMs: numb
   );
   const config = loadConfig({}, { CHAT_INGEST_GRPC_PORT: "0", CHAT_SERVICE_SECRET: SECRET, CHAT_LOG_LEVEL: "silent", ...env });
   const eventLog = createEmbeddedEventLog();
+  const inproc = new InProcessRpcHost(SECRET);
   const ingest = await startIngest(config, {
     store: slow(store),
     eventLog,
-    rpc: new GrpcRpcHost("127.0.0.1", SECRET),
+    rpc: via === "gRPC" ? new GrpcRpcHost("127.0.0.1", SECRET) : inproc,
     logger: createLogger("ingest", "silent"),
     metrics: createMetricsRegistry("ingest", false),
   });
   const client = createClient(IngestService, createGrpcTransport({ baseUrl: ingest.address, interceptors: [serviceCredentialClient(SECRET)] }));
+  const direct = inproc.api(IngestService, ingest.address);
+  // The outcome named as the gRPC client sees it.
+  const persist = async (clientMessageId: string) => {
+    if (via === "gRPC") return client.persistMessage({ chatId, senderId: "alice", clientMessageId, body: "x" }, { timeoutMs });
+    try {
+      return await direct.persistMessage(create(PersistMessageRequestSchema, { chatId, senderId: "alice", clientMessageId, body: "x" }), { deadlineAtMs: Date.now() + timeoutMs });
+    } catch (e) {
+      if (e instanceof CallNotAnswered && e.reason === "timeout") throw new ConnectError("timed out", Code.DeadlineExceeded);
+      if (e instanceof ChatError && e.code === "unavailable") throw new ConnectError(e.message, Code.Unavailable, new Headers({ "chat-retry-after-ms": String(e.retryAfterMs) }));
+      throw e;
+    }
+  };
   try {
     const outcomes = await Promise.all(
       Array.from({ length: sends }, async (_, i): Promise<Outcome> => {
         if (paceMs > 0) await new Promise((r) => setTimeout(r, i * paceMs));
         const started = Date.now();
         try {
-          await client.persistMessage({ chatId, senderId: "alice", clientMessageId: `m${i}`, body: "x" }, { timeoutMs });
+          await persist(`m${i}`);
           return { code: "ok", ms: Date.now() - started };
         } catch (e) {
           const err = ConnectError.from(e);
@@ -94,8 +113,8 @@ async function flood(env: Record<string, string>, sends: number, timeoutMs: numb
 
 const count = (o: Outcome[], code: string) => o.filter((x) => x.code === code).length;
 
-test("a flood on one chat beyond its lane bound gets fast unavailable with retry-after, and no timeouts", async () => {
-  const { outcomes, allocated } = await flood({ CHAT_INGEST_MAX_QUEUE_PER_CHAT: "8" }, 80, 5000);
+test.each(VIAS)("%s: a flood on one chat beyond its lane bound gets fast unavailable with retry-after, and no timeouts", async (via) => {
+  const { outcomes, allocated } = await flood(via, { CHAT_INGEST_MAX_QUEUE_PER_CHAT: "8" }, 80, 5000);
   const refused = outcomes.filter((o) => o.code === "Unavailable");
   expect(count(outcomes, "DeadlineExceeded")).toBe(0);
   expect(refused.length).toBeGreaterThanOrEqual(80 - 8 * 2);
@@ -110,10 +129,10 @@ test("a flood on one chat beyond its lane bound gets fast unavailable with retry
   expect(allocated).toBe(BigInt(count(outcomes, "ok")));
 }, 60_000);
 
-test("under a steady overload, sends are refused before their deadline, and none expired in the queue is stored", async () => {
+test.each(VIAS)("%s: under a steady overload, sends are refused before their deadline, and none expired in the queue is stored", async (via) => {
   // ~10 sends/s of capacity (100 ms of store time per message), 50 sends/s arriving, a 1.5 s deadline;
   // the lane bound is high enough not to matter: only the deadline limits the queue.
-  const { outcomes, allocated } = await flood({ CHAT_INGEST_MAX_QUEUE_PER_CHAT: "1000" }, 100, 1500, 20);
+  const { outcomes, allocated } = await flood(via, { CHAT_INGEST_MAX_QUEUE_PER_CHAT: "1000" }, 100, 1500, 20);
   const ok = count(outcomes, "ok");
   const refused = outcomes.filter((o) => o.code === "Unavailable");
   expect(ok).toBeGreaterThan(0);

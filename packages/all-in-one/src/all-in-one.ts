@@ -27,7 +27,8 @@ export interface AllInOne {
 }
 
 // All four services in one process, wired to embedded stand-ins (unless the configuration
-// names real ones) and calling each other through the in-process Connect transport.
+// names real ones) and calling each other's internal ports directly (ADR 0030: no encoding,
+// no Connect stack).
 // Tests may capture logs and spans.
 export interface AllInOneRuntime {
   logDestination?: DestinationStream;

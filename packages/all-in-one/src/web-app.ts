@@ -7,9 +7,10 @@ import { fileURLToPath } from "node:url";
 // management port, so the page and the REST API share an origin (no CORS).
 export const WEB_PATH = "/app/";
 // Where the build is looked for when CHAT_WEB_DIR is unset, first found wins: a `web` directory
-// next to the running file (a bundle shipped with its page) and packages/web/dist (the source
-// tree, `make dev`). When neither holds a build, /app/ says how to make one.
-export const WEB_DIST_CANDIDATES = [new URL("./web", import.meta.url), new URL("../../web/dist", import.meta.url)].map((u) => fileURLToPath(u));
+// next to the running file (a bundle shipped with its page) and packages/web/dist, seen from the
+// sources or from dist/all-in-one.mjs (`make dev` runs the bundle). When none holds a build,
+// /app/ says how to make one.
+export const WEB_DIST_CANDIDATES = [new URL("./web", import.meta.url), new URL("../packages/web/dist", import.meta.url), new URL("../../web/dist", import.meta.url)].map((u) => fileURLToPath(u));
 
 export function defaultWebDir(): string {
   return WEB_DIST_CANDIDATES.find((d) => hasWebBuild(d)) ?? WEB_DIST_CANDIDATES[WEB_DIST_CANDIDATES.length - 1];

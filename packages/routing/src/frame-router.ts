@@ -1,7 +1,7 @@
-import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { create } from "@bufbuild/protobuf";
 import type { Presence } from "@chat/presence";
-import { GatewayDeliveryService, type ServerFrame } from "@chat/proto";
-import type { TransportFactory } from "@chat/rpc";
+import { DeliverRequestSchema, type ServerFrame } from "@chat/proto";
+import type { GatewayDeliveryApi } from "@chat/rpc";
 import { planDeliveries, type Addressed } from "./plan-deliveries";
 
 export interface RouteOutcome {
@@ -14,12 +14,12 @@ export interface RouteOutcome {
 // Pushes frames to whichever gateways hold the users' live connections: one batched Deliver
 // call per gateway, all gateways in parallel.
 export class FrameRouter {
-  private readonly clients = new Map<string, Client<typeof GatewayDeliveryService>>();
+  private readonly clients = new Map<string, GatewayDeliveryApi>();
 
   constructor(
     private readonly presence: Presence,
-    private readonly transports: TransportFactory,
-    private readonly interceptors: Interceptor[],
+    // The gateway's Deliver port at an address (gRPC, or a direct call in the all-in-one).
+    private readonly apiFor: (address: string) => GatewayDeliveryApi,
     private readonly deadlineMs = 2000,
   ) {}
 
@@ -33,7 +33,7 @@ export class FrameRouter {
         try {
           const client = await this.clientFor(plan.gatewayId);
           if (!client) return { gatewayId: plan.gatewayId, delivered: -1 };
-          const res = await client.deliver({ deliveries: plan.deliveries }, { timeoutMs: this.deadlineMs });
+          const res = await client.deliver(create(DeliverRequestSchema, { deliveries: plan.deliveries }), { deadlineAtMs: Date.now() + this.deadlineMs });
           return { gatewayId: plan.gatewayId, delivered: res.delivered };
         } catch {
           this.clients.delete(plan.gatewayId);
@@ -48,12 +48,12 @@ export class FrameRouter {
     };
   }
 
-  private async clientFor(gatewayId: string): Promise<Client<typeof GatewayDeliveryService> | undefined> {
+  private async clientFor(gatewayId: string): Promise<GatewayDeliveryApi | undefined> {
     const cached = this.clients.get(gatewayId);
     if (cached) return cached;
     const address = await this.presence.gatewayAddress(gatewayId);
     if (!address) return undefined;
-    const client = createClient(GatewayDeliveryService, this.transports.forAddress(address, this.interceptors));
+    const client = this.apiFor(address);
     this.clients.set(gatewayId, client);
     return client;
   }

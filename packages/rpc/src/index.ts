@@ -1,9 +1,13 @@
 export { toConnectError, fromConnectError, HTTP_STATUS, ERROR_CODE_TRAILER } from "./error-mapping";
 export { serviceCredentialClient, serviceCredentialServer } from "./service-credential";
 export { chatErrorsToConnect } from "./error-interceptor";
-export { GrpcTransports, InProcessNetwork, INPROC_SCHEME, type TransportFactory, type RegisterRoutes } from "./transports";
+export { GrpcTransports, type RegisterRoutes } from "./transports";
 export { startGrpcServer, type RunningGrpcServer } from "./grpc-server";
-export { GrpcRpcHost, InProcessRpcHost, type RpcHost, type ServedRpc } from "./rpc-host";
+export { GrpcRpcHost, InProcessRpcHost, INPROC_SCHEME, type RpcHost, type ServedRpc, type ServeOptions } from "./rpc-host";
+export type { CallOptions, InternalApi, IngestApi, GatewayDeliveryApi } from "./internal/internal-api";
+export { CallNotAnswered, type NotAnsweredReason } from "./internal/not-answered";
+export { connectApi, connectRoutes } from "./internal/connect-adapters";
+export { directApi } from "./internal/direct-adapters";
 export { readBody } from "./http-body";
 export { createConnectHttpHandler, type ConnectHttpOptions } from "./connect-http-handler";
 export { peerAddressKey, peerAddressOf, PEER_ADDRESS_HEADER } from "./peer-address";

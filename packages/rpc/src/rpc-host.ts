@@ -1,8 +1,12 @@
+import type { DescService } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import { chatErrorsToConnect } from "./error-interceptor";
 import { startGrpcServer } from "./grpc-server";
-import { serviceCredentialServer } from "./service-credential";
-import { GrpcTransports, InProcessNetwork, INPROC_SCHEME, type RegisterRoutes, type TransportFactory } from "./transports";
+import { connectApi, connectRoutes } from "./internal/connect-adapters";
+import { directApi } from "./internal/direct-adapters";
+import type { InternalApi } from "./internal/internal-api";
+import { serviceCredentialClient, serviceCredentialServer } from "./service-credential";
+import { GrpcTransports, type RegisterRoutes } from "./transports";
 
 export interface ServedRpc {
   // What other services dial to reach these routes.
@@ -10,12 +14,19 @@ export interface ServedRpc {
   close(): Promise<void>;
 }
 
-// Where a service exposes its RPCs and how it reaches others. A service never knows whether it
-// runs alone (gRPC over the network) or in the all-in-one process (in-process transport).
-export interface RpcHost {
-  readonly transports: TransportFactory;
+export interface ServeOptions {
+  port: number;
   // internal: guarded by the service credential (PersistMessage, Deliver).
-  serve(name: string, routes: RegisterRoutes, opts: { port: number; internal: boolean; interceptors?: Interceptor[] }): Promise<ServedRpc>;
+  internal: boolean;
+}
+
+// Where a service exposes its internal ports and how it reaches other services' ports. A
+// service never knows whether it runs alone (gRPC over the network) or in the all-in-one
+// process (direct function calls, ADR 0030).
+export interface RpcHost {
+  serveApi<S extends DescService>(name: string, service: S, api: InternalApi<S>, opts: ServeOptions): Promise<ServedRpc>;
+  // The port of `service` as served at `address` (what serveApi returned, there or elsewhere).
+  api<S extends DescService>(service: S, address: string): InternalApi<S>;
 }
 
 function serverInterceptors(secret: string, internal: boolean, extra: Interceptor[] = []): Interceptor[] {
@@ -25,32 +36,58 @@ function serverInterceptors(secret: string, internal: boolean, extra: Intercepto
 
 export class GrpcRpcHost implements RpcHost {
   readonly transports = new GrpcTransports();
+  private readonly credential: Interceptor;
 
   constructor(
     private readonly host: string,
     private readonly secret: string,
     private readonly advertisedHost = host,
-  ) {}
+  ) {
+    this.credential = serviceCredentialClient(secret);
+  }
 
-  async serve(_name: string, routes: RegisterRoutes, opts: { port: number; internal: boolean; interceptors?: Interceptor[] }): Promise<ServedRpc> {
+  serveApi<S extends DescService>(name: string, service: S, api: InternalApi<S>, opts: ServeOptions): Promise<ServedRpc> {
+    return this.serve(name, connectRoutes(service, api), opts);
+  }
+
+  api<S extends DescService>(service: S, address: string): InternalApi<S> {
+    return connectApi(service, this.transports.forAddress(address, [this.credential]));
+  }
+
+  // Raw Connect routes on a gRPC port (tests serve stand-ins this way).
+  async serve(_name: string, routes: RegisterRoutes, opts: ServeOptions & { interceptors?: Interceptor[] }): Promise<ServedRpc> {
     const server = await startGrpcServer({ host: this.host, port: opts.port, routes, interceptors: serverInterceptors(this.secret, opts.internal, opts.interceptors) });
     return { address: `http://${this.advertisedHost}:${server.port}`, close: () => server.close() };
   }
 }
 
-export class InProcessRpcHost implements RpcHost {
-  readonly transports: InProcessNetwork;
+export const INPROC_SCHEME = "inproc://";
 
-  constructor(
-    private readonly secret: string,
-    network = new InProcessNetwork(),
-  ) {
-    this.transports = network;
+// All services in one process: a served port is registered under inproc://<name> and called
+// directly. Addresses of another scheme (none in the all-in-one today) still go over gRPC.
+export class InProcessRpcHost implements RpcHost {
+  private readonly served = new Map<string, unknown>();
+  private readonly remote: GrpcRpcHost;
+
+  constructor(secret: string) {
+    this.remote = new GrpcRpcHost("127.0.0.1", secret);
   }
 
-  async serve(name: string, routes: RegisterRoutes, opts: { port: number; internal: boolean; interceptors?: Interceptor[] }): Promise<ServedRpc> {
+  async serveApi<S extends DescService>(name: string, _service: S, api: InternalApi<S>, _opts: ServeOptions): Promise<ServedRpc> {
     const address = `${INPROC_SCHEME}${name}`;
-    this.transports.register(address, routes, serverInterceptors(this.secret, opts.internal, opts.interceptors));
-    return { address, close: async () => this.transports.unregister(address) };
+    if (this.served.has(address)) throw new Error(`${address} is already served`);
+    this.served.set(address, api);
+    return {
+      address,
+      close: async () => {
+        if (this.served.get(address) === api) this.served.delete(address);
+      },
+    };
+  }
+
+  api<S extends DescService>(service: S, address: string): InternalApi<S> {
+    if (!address.startsWith(INPROC_SCHEME)) return this.remote.api(service, address);
+    // Looked up per call: a service stopped after this was handed out is unreachable, not stale.
+    return directApi(service, address, () => this.served.get(address) as InternalApi<S> | undefined);
   }
 }

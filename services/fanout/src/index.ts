@@ -3,11 +3,12 @@ import type { Config } from "@chat/config";
 import { withDeadLetters, type EventLog, type Subscription } from "@chat/eventlog";
 import { Counter, registerDependencyGauge, type Logger, type Registry } from "@chat/observability";
 import type { Presence } from "@chat/presence";
-import { serviceCredentialClient, type RpcHost } from "@chat/rpc";
+import { GatewayDeliveryService } from "@chat/proto";
+import type { RpcHost } from "@chat/rpc";
 import type { Store } from "@chat/store";
 import { PoisonEventError } from "./consume/event-frames";
 import { createFanoutHandler, type MembershipEventSink } from "./consume/fanout-handler";
-import { grpcDeliverCall } from "./deliver/deliver-call";
+import { deliverCall } from "./deliver/deliver-call";
 import { DeliveryDispatcher } from "./deliver/dispatcher";
 import { linkObserver } from "./deliver/metrics";
 
@@ -35,7 +36,7 @@ export async function startFanout(config: Config, deps: FanoutDeps): Promise<Run
   const { deliverTimeoutMs, breakerFailures, breakerCooldownMs, gatewayQueueMax, deliverBatch } = config.fanout;
   const dispatcher = new DeliveryDispatcher(
     deps.presence,
-    grpcDeliverCall(deps.presence, deps.rpc.transports, [serviceCredentialClient(config.serviceSecret)], deliverTimeoutMs),
+    deliverCall(deps.presence, (address) => deps.rpc.api(GatewayDeliveryService, address), deliverTimeoutMs),
     linkObserver(deps.metrics, deps.logger),
     { failureThreshold: breakerFailures, cooldownMs: breakerCooldownMs, maxQueued: gatewayQueueMax, maxPerCall: deliverBatch },
   );

@@ -5,8 +5,8 @@ import { DEFAULT_LIMITS } from "@chat/domain";
 import type { TokenVerifier } from "@chat/identity";
 import { Gauge, type Logger, type Registry, DependencyHealth } from "@chat/observability";
 import type { Presence } from "@chat/presence";
-import type { MembershipChange } from "@chat/proto";
-import { serviceCredentialClient, type RpcHost } from "@chat/rpc";
+import { GatewayDeliveryService, IngestService, type MembershipChange } from "@chat/proto";
+import type { RpcHost } from "@chat/rpc";
 import { FrameRouter } from "@chat/routing";
 import type { Store } from "@chat/store";
 import { CLOSE, type ClientConnection } from "./connection/client-connection";
@@ -14,7 +14,7 @@ import { ConnectionRegistry } from "./connection/connection-registry";
 import { runSession } from "./connection/session";
 import { ExpirySweep } from "./connection/expiry-sweep";
 import { TickCork } from "./connection/tick-cork";
-import { deliveryRoutes } from "./delivery/delivery-routes";
+import { deliveryApi } from "./delivery/delivery-api";
 import { createFrameHandlers } from "./handlers/frame-handlers";
 import { singleFlight } from "./health/single-flight";
 import { startGatewayHttp } from "./http/gateway-http";
@@ -31,7 +31,7 @@ export interface GatewayDeps {
   presence: Presence;
   verifier: TokenVerifier;
   rpc: RpcHost;
-  // Address of ingest as the rpc host dials it (inproc://ingest or http://host:port).
+  // Address of ingest as the rpc host reaches it (inproc://ingest or http://host:port).
   ingestAddress: string;
   logger: Logger;
   metrics: Registry;
@@ -51,14 +51,13 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const id = config.gateway.id ?? `gw-${randomUUID().slice(0, 8)}`;
   const log = deps.logger.child({ gatewayId: id });
   const limits = config.limits;
-  const credential = serviceCredentialClient(config.serviceSecret);
   // Logged when ingest turns unhealthy and when it is healthy again, once each: the red ⇄ yellow
   // probing cycle of a long outage is not news.
-  const ingest = new IngestClient(deps.rpc.transports.forAddress(deps.ingestAddress, [credential]), limits.ingestDeadlineMs, limits.ingestBreaker, (to, from) => {
+  const ingest = new IngestClient(deps.rpc.api(IngestService, deps.ingestAddress), limits.ingestDeadlineMs, limits.ingestBreaker, (to, from) => {
     if (from === "green") log.warn({ dependency: "ingest", breaker: to }, "ingest is failing: circuit opened, sends fail fast");
     else if (to === "green") log.warn({ dependency: "ingest", breaker: to }, "ingest answers again: circuit closed");
   });
-  const router = new FrameRouter(deps.presence, deps.rpc.transports, [credential]);
+  const router = new FrameRouter(deps.presence, (address) => deps.rpc.api(GatewayDeliveryService, address));
   const registry = new ConnectionRegistry<ClientConnection>(deps.presence, id, limits.presenceTtlMs);
   const operations: OperationLimits = {
     send: { connection: { perSecond: limits.sendsPerSecond, burst: limits.sendBurst }, user: { perSecond: limits.userSendsPerSecond, burst: limits.userSendBurst } },
@@ -105,7 +104,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
     },
   });
 
-  const grpc = await deps.rpc.serve(`gateway-${id}`, deliveryRoutes(registry, metrics), { port: config.gateway.grpcPort, internal: true });
+  const grpc = await deps.rpc.serveApi(`gateway-${id}`, GatewayDeliveryService, deliveryApi(registry, metrics), { port: config.gateway.grpcPort, internal: true });
   const grpcAddress = config.gateway.advertisedAddress ?? grpc.address;
   await deps.presence.registerGateway(id, grpcAddress, limits.presenceTtlMs);
 

@@ -4,9 +4,10 @@ import type { EventLog } from "@chat/eventlog";
 import { contextFromHeaders, Gauge, Histogram, SpanKind, spanContext, startSpan, traceHeaders, tracedPort, type Logger, type Registry } from "@chat/observability";
 import { OutboxRelay, registerOutboxBacklogGauge } from "@chat/outbox";
 import type { RpcHost } from "@chat/rpc";
+import { IngestService } from "@chat/proto";
 import type { Store } from "@chat/store";
 import { MessagePersister } from "./persist/persist-message";
-import { ingestRoutes } from "./rpc/ingest-routes";
+import { ingestApi } from "./rpc/ingest-api";
 
 export interface IngestDeps {
   store: Store;
@@ -62,7 +63,7 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Run
     },
   });
   registerOutboxBacklogGauge(deps.metrics, deps.store);
-  const served = await deps.rpc.serve("ingest", ingestRoutes(persister, persistDuration, deps.logger), { port: config.ingest.grpcPort, internal: true });
+  const served = await deps.rpc.serveApi("ingest", IngestService, ingestApi(persister, persistDuration, deps.logger), { port: config.ingest.grpcPort, internal: true });
   relay.start();
   // Anything left by a previous run (crash between commit and publish) goes out now.
   void relay.drain();

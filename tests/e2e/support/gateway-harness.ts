@@ -13,7 +13,7 @@ import { createLogger, createMetricsRegistry, type Logger, type Registry } from 
 import type { Presence } from "@chat/presence";
 import { createEmbeddedPresence } from "@chat/presence/embedded";
 import { ChatKind, ChatSchema, MemberRole, MemberSchema } from "@chat/proto";
-import { GrpcRpcHost } from "@chat/rpc";
+import { GrpcRpcHost, type RpcHost } from "@chat/rpc";
 import type { Store } from "@chat/store";
 import { createEmbeddedStore } from "@chat/store/embedded";
 import { WsClient } from "./ws-client";
@@ -42,7 +42,9 @@ export interface GatewayHarness {
 // with adapters the test can wrap to inject faults: presence, and the ingest it dials (a real
 // ingest by default, or any address, e.g. a stalled or closed port).
 export async function startGatewayHarness(
-  opts: { overrides?: Record<string, string>; presence?: Presence; ingestAddress?: string } = {},
+  // rpc: how the gateway reaches ingest and serves Deliver (default gRPC; an InProcessRpcHost
+  // makes them direct calls as in the all-in-one).
+  opts: { overrides?: Record<string, string>; presence?: Presence; ingestAddress?: string; rpc?: RpcHost } = {},
 ): Promise<GatewayHarness> {
   const dir = mkdtempSync(join(tmpdir(), "chat-gw-"));
   const config = loadConfig(
@@ -54,16 +56,17 @@ export async function startGatewayHarness(
   await store.bootstrap();
   const presence = opts.presence ?? createEmbeddedPresence();
   const metrics = createMetricsRegistry("gateway-test", false);
+  const rpc = opts.rpc ?? new GrpcRpcHost("127.0.0.1", SECRET);
   let ingest: RunningIngest | undefined;
   if (!opts.ingestAddress) {
-    ingest = await startIngest(config, { store, eventLog: createEmbeddedEventLog(), rpc: new GrpcRpcHost("127.0.0.1", SECRET), logger: createLogger("ingest", "silent"), metrics });
+    ingest = await startIngest(config, { store, eventLog: createEmbeddedEventLog(), rpc, logger: createLogger("ingest", "silent"), metrics });
   }
   const warnings: Array<Record<string, unknown>> = [];
   const gateway = await startGateway(config, {
     store,
     presence,
     verifier: await createOidcVerifier({ issuer: issuer.issuer, audience: config.identity.audience, algorithms: config.identity.algorithms, allowHttp: true }),
-    rpc: new GrpcRpcHost("127.0.0.1", SECRET),
+    rpc,
     ingestAddress: opts.ingestAddress ?? ingest!.address,
     logger: capturingLogger(warnings),
     metrics,

@@ -1,26 +1,28 @@
-import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { create } from "@bufbuild/protobuf";
 import type { Presence } from "@chat/presence";
-import { GatewayDeliveryService } from "@chat/proto";
-import type { TransportFactory } from "@chat/rpc";
+import { DeliverRequestSchema } from "@chat/proto";
+import type { GatewayDeliveryApi } from "@chat/rpc";
 import type { DeliverCall } from "./dispatcher";
 import { UnknownGatewayError } from "./gateway-link";
 
-// Deliver over gRPC to the address the gateway registered in presence, with a deadline. The
-// address is looked up again after any failure: a restarted gateway may have a new one.
-export function grpcDeliverCall(presence: Presence, transports: TransportFactory, interceptors: Interceptor[], timeoutMs: number): DeliverCall {
-  const clients = new Map<string, Client<typeof GatewayDeliveryService>>();
+// Deliver to the address the gateway registered in presence, with a deadline: over gRPC, or a
+// direct call in the all-in-one (whatever `apiFor` gives). The address is looked up again after
+// any failure: a restarted gateway may have a new one.
+export function deliverCall(presence: Presence, apiFor: (address: string) => GatewayDeliveryApi, timeoutMs: number): DeliverCall {
+  const apis = new Map<string, GatewayDeliveryApi>();
   return async (gatewayId, deliveries) => {
-    let client = clients.get(gatewayId);
-    if (!client) {
+    let api = apis.get(gatewayId);
+    if (!api) {
       const address = await presence.gatewayAddress(gatewayId);
       if (!address) throw new UnknownGatewayError(gatewayId);
-      client = createClient(GatewayDeliveryService, transports.forAddress(address, interceptors));
-      clients.set(gatewayId, client);
+      api = apiFor(address);
+      apis.set(gatewayId, api);
     }
     try {
-      return (await client.deliver({ deliveries }, { timeoutMs })).delivered;
+      // Built for this call alone and never touched again: a direct call may hand it over as is.
+      return (await api.deliver(create(DeliverRequestSchema, { deliveries }), { deadlineAtMs: Date.now() + timeoutMs })).delivered;
     } catch (err) {
-      clients.delete(gatewayId);
+      apis.delete(gatewayId);
       throw err;
     }
   };
