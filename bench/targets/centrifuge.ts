@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { ServerProcess } from "./server-process";
+import { peerTarget } from "./peer-target";
 import type { Target } from "./target";
 
 // The Centrifuge-library Go peer (bench/peers/centrifuge), built by its build.sh (cached outside
@@ -18,18 +19,5 @@ export async function startCentrifuge(cpu: string | undefined): Promise<Target> 
     throw new NotBuilt(`not built: ${(err.stderr || err.message).trim().split("\n").slice(-3).join(" ")}`);
   }
   const proc = ServerProcess.start("centrifuge", bin, ["-port", "0"], { cpu });
-  const [, port] = await proc.waitForOutput(/LISTENING (\d+)/, 30_000);
-  return {
-    name: "centrifuge",
-    protocol: "centrifuge",
-    wsUrl: `ws://127.0.0.1:${port}`,
-    notes: [cpu ? `pinned to CPU ${cpu} (GOMAXPROCS follows the affinity)` : "not pinned"],
-    processes: () => ({ server: [proc.pid] }),
-    gatewayPids: () => [proc.pid],
-    metricsUrls: () => [],
-    createGroup: async (name) => name,
-    createBigGroup: async (name, members) => ({ id: name, members: members.length }),
-    token: async () => undefined,
-    stop: () => proc.stop(),
-  };
+  return peerTarget("centrifuge", "centrifuge", proc, [cpu ? `pinned to CPU ${cpu} (GOMAXPROCS follows the affinity)` : "not pinned"]);
 }

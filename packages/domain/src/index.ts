@@ -12,3 +12,4 @@ export { KeyedRateLimiter } from "./limits/keyed-rate-limiter";
 export { CircuitBreaker, type BreakerState, type BreakerOptions, type BreakerGate } from "./limits/circuit-breaker";
 export { assertDecimalInt64, isDecimalInt64Json } from "./json/decimal-int64";
 export { isTraceparent, traceIdOf, spanIdOf } from "./trace-context";
+export { Lru } from "./collections/lru";

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "@chat/config";
 import { DEFAULT_LIMITS } from "@chat/domain";
 import type { TokenVerifier } from "@chat/identity";
-import { Gauge, type Logger, type Registry, DependencyHealth } from "@chat/observability";
+import { Gauge, type Logger, type Registry, DependencyHealth, probeAll } from "@chat/observability";
 import type { Presence } from "@chat/presence";
 import { GatewayDeliveryService, IngestService, type MembershipChange } from "@chat/proto";
 import type { RpcHost } from "@chat/rpc";
@@ -23,8 +23,6 @@ import { IpAdmission } from "./limits/ip-admission";
 import { UserOperationLimiter, type OperationLimits } from "./limits/operation-limits";
 import { createGatewayMetrics } from "./metrics/gateway-metrics";
 import { PresenceAnnouncer } from "./presence/presence-announcer";
-
-const READINESS_PROBE_TIMEOUT_MS = 1000;
 
 export interface GatewayDeps {
   store: Store;
@@ -139,21 +137,10 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
       return refused;
     },
     readiness: async () => {
-      const checks: Record<string, string> = { ingest: ingest.breaker.state };
-      // Bounded: a stalled Redis or store must make /ready answer "not ready", not hang it.
-      const probe = async (name: string, f: () => Promise<void>) => {
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), READINESS_PROBE_TIMEOUT_MS)));
-        try {
-          checks[name] = (await Promise.race([f().then(() => "ok" as const), timeout])) === "ok" ? "ok" : "timeout";
-        } catch {
-          checks[name] = "unreachable";
-        } finally {
-          clearTimeout(timer);
-        }
-      };
-      await Promise.all([probe("presence", () => deps.presence.ping()), probe("store", () => deps.store.ping())]);
-      const ready = !draining && checks.presence === "ok" && checks.store === "ok" && checks.ingest !== "red";
+      // Bounded by probeAll: a stalled Redis or store makes /ready answer "not ready", not hang it.
+      const probed = await probeAll({ presence: () => deps.presence.ping(), store: () => deps.store.ping() });
+      const checks: Record<string, string> = { ingest: ingest.breaker.state, ...probed.checks };
+      const ready = !draining && probed.ready && checks.ingest !== "red";
       return { ready, checks };
     },
     onConnection: (ws, req) => {

@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { ClassicLevel } from "classic-level";
-import { Lru } from "./lru";
+import { Lru } from "@chat/domain";
 
 // Group commit on LevelDB (ADR 0024). A port method decides and stages its writes in one
 // synchronous step: it reads with get() (staged writes first, then LevelDB's synchronous read)

@@ -1,6 +1,6 @@
 import type { IdempotencyKey, OutboxEntry } from "../port";
 import { outboxShardOf } from "../outbox-shard";
-import { Lru } from "./lru";
+import { Lru } from "@chat/domain";
 
 // Where each record lives in the LevelDB key space. Keys are UTF-8 strings: a one-letter kind,
 // then the parts joined with "#". Ids match [A-Za-z0-9_\-.:@]+ (validateId), whose characters

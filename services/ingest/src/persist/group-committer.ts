@@ -1,10 +1,9 @@
-import { ChatError } from "@chat/domain";
+import { ChatError, Lru } from "@chat/domain";
 import type { Message } from "@chat/proto";
 import { contextFromHeaders, inSpan, type Logger } from "@chat/observability";
 import type { AppendConflict, ChatAppend, IdempotencyRecord, OutboxEntry, Store } from "@chat/store";
 import { DEFAULT_BUDGET, planBatch, type BatchBudget } from "./batch-plan";
 import { buildMessage, type SendInput } from "./build-message";
-import { CounterCache } from "./counter-cache";
 import { overloaded, Pace } from "./pace";
 
 // Group commit (ADR 0029): while commits are in flight, sends queue; the next commit takes
@@ -66,7 +65,10 @@ export class GroupCommitter {
   // Queue length when the queue was last planned.
   private plannedAt = 0;
   private lastCommitEndedAt = 0;
-  private readonly counters = new CounterCache();
+  // The last counter value this replica saw per chat (ADR 0029): the condition of the next
+  // append. A chat that fell out is read again on its next send, and a stale value only costs
+  // one rejected try (the store returns the current value).
+  private readonly counters = new Lru<string, bigint>(100_000);
   private readonly pace = new Pace();
   private readonly idleWaiters: Array<() => void> = [];
 
@@ -232,7 +234,7 @@ export class GroupCommitter {
         this.logger?.debug({ chats: appends.length, sends: built.size, round, ms: this.now() - startedAt, err: e }, "group commit failed");
         // The outcome is unknown (a lost response may have committed): read the counters again
         // next time rather than trust them.
-        for (const chatId of remaining.keys()) this.counters.forget(chatId);
+        for (const chatId of remaining.keys()) this.counters.delete(chatId);
         throw e;
       }
       if (result.status === "committed") {

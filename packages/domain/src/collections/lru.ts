@@ -1,5 +1,6 @@
 // A bounded map that forgets the least recently used entry first (a Map keeps insertion order,
-// and a hit re-inserts its key at the end).
+// and a hit re-inserts its key at the end). Pure: shared by the embedded store's caches and
+// ingest's counter cache.
 export class Lru<K, V> {
   private readonly map = new Map<K, V>();
 
@@ -20,7 +21,15 @@ export class Lru<K, V> {
     if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as K);
   }
 
+  delete(key: K): void {
+    this.map.delete(key);
+  }
+
   clear(): void {
     this.map.clear();
+  }
+
+  get size(): number {
+    return this.map.size;
   }
 }
