@@ -55,7 +55,7 @@ export async function startAllInOne(overrides: Record<string, string> = {}, env:
 
   const [store, eventLog, presence, verifier] = await Promise.all([
     createStore(config, logger),
-    createEventLog(config, logger),
+    createEventLog(config, logger, metrics),
     createPresence(config, logger),
     createVerifier(config, devIssuer?.issuer),
   ]);

@@ -37,6 +37,9 @@ export const envSchema = z
     CHAT_AWS_ENDPOINT: z.string().url().optional(),
 
     CHAT_EVENTLOG: z.enum(["embedded", "kafka"]).default("embedded"),
+    // Embedded event log (all-in-one): records a partition keeps before the oldest unread ones
+    // are dropped (ADR 0031); read records are released at once.
+    CHAT_EVENTLOG_EMBEDDED_MAX_RECORDS: z.coerce.number().int().min(1000).max(10_000_000).default(10_000),
     CHAT_KAFKA_BROKERS: list.default(["127.0.0.1:9092"]),
     CHAT_KAFKA_CLIENT_ID: z.string().default("chat"),
     // Consumer group timing (ADR-0021): how soon a dead member's partitions move, and how long

@@ -26,7 +26,7 @@ export interface Config {
   tracing: { mode: Env["CHAT_TRACING"]; otlpEndpoint?: string; sampleRatio: number };
   serviceSecret: string;
   host: string;
-  eventLog: { kind: "embedded" } | { kind: "kafka"; brokers: string[]; clientId: string; consumer: KafkaConsumerTiming; producer: { lingerMs: number; maxBatchRecords: number }; security: KafkaSecurityConfig };
+  eventLog: { kind: "embedded"; maxRecordsPerPartition: number } | { kind: "kafka"; brokers: string[]; clientId: string; consumer: KafkaConsumerTiming; producer: { lingerMs: number; maxBatchRecords: number }; security: KafkaSecurityConfig };
   store: { kind: "embedded" | "dynamodb"; dataDir: string; cacheMb: number; dynamodb: { endpoint?: string; region: string; tablePrefix: string } };
   presence: { kind: "embedded" } | { kind: "redis"; url: string; keyPrefix: string };
   // ttlMs 0: no cache (every member read goes to the store).
@@ -109,7 +109,7 @@ export function toConfig(e: Env, serviceSecret: string): Config {
             producer: { lingerMs: e.CHAT_KAFKA_LINGER_MS, maxBatchRecords: e.CHAT_KAFKA_BATCH_MAX_RECORDS },
             security: kafkaSecurity(e),
           }
-        : { kind: "embedded" },
+        : { kind: "embedded", maxRecordsPerPartition: e.CHAT_EVENTLOG_EMBEDDED_MAX_RECORDS },
     store: {
       kind: e.CHAT_STORE,
       dataDir: e.CHAT_STORE_DATA_DIR,

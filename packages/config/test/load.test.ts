@@ -23,7 +23,7 @@ describe("loadConfig", () => {
     const c = loadConfig({});
     expect(c.logLevel).toBe("info");
     expect(c.host).toBe("127.0.0.1");
-    expect(c.eventLog).toEqual({ kind: "embedded" });
+    expect(c.eventLog).toEqual({ kind: "embedded", maxRecordsPerPartition: 10_000 });
     expect(c.presence).toEqual({ kind: "embedded" });
     expect(c.store).toEqual({ kind: "embedded", dataDir: ".data/store", cacheMb: 16, dynamodb: { endpoint: undefined, region: "us-east-1", tablePrefix: "chat_" } });
     expect(c.identity).toEqual({
@@ -268,7 +268,7 @@ describe("loadConfig", () => {
   });
 
   it("keeps kafka settings out of the embedded event log shape", () => {
-    expect(loadConfig({ CHAT_KAFKA_BROKERS: "k1:9092" }).eventLog).toEqual({ kind: "embedded" });
+    expect(loadConfig({ CHAT_KAFKA_BROKERS: "k1:9092" }).eventLog).toEqual({ kind: "embedded", maxRecordsPerPartition: 10_000 });
   });
 
   it("selects dynamodb with endpoint, region and table prefix", () => {

@@ -23,7 +23,15 @@ export async function createEventLog(config: Config, logger: Logger, metrics?: R
     });
   }
   const { createEmbeddedEventLog } = await import("@chat/eventlog/embedded");
-  return createEmbeddedEventLog();
+  const dropped = metrics && new Counter({ name: "eventlog_dropped_records_total", help: "Embedded event log: records dropped before every consumer group read them (retention cap)", labelNames: ["topic"], registers: [metrics] });
+  const log = logger.child({ adapter: "embedded-eventlog" });
+  return createEmbeddedEventLog({
+    maxRecordsPerPartition: c.maxRecordsPerPartition,
+    onDropped: (topic, partition, count) => {
+      dropped?.inc({ topic }, count);
+      log.warn({ topic, partition, count }, "event log retention cap reached: a consumer group lags and skips these records");
+    },
+  });
 }
 
 // metrics: where store_requests_total{operation} goes (DynamoDB only: requests per message is

@@ -63,7 +63,7 @@ describe("config from SSM Parameter Store and Secrets Manager (moto)", () => {
     // SSM over Secrets Manager for a key both hold (checked through the raw value below).
     const c2 = await loadConfigFromSources({ ...base, CHAT_SSM_PREFIX: p, CHAT_SECRETS_MANAGER_SECRET_ID: secretId, CHAT_PRESENCE: "redis" }, { standalone: "ingest" });
     expect(c2.presence).toMatchObject({ kind: "redis", keyPrefix: "ssm:" });
-    expect(c2.eventLog).toEqual({ kind: "embedded" });
+    expect(c2.eventLog).toEqual({ kind: "embedded", maxRecordsPerPartition: 10_000 });
   });
 
   it("reads every page of a prefix with more parameters than one page holds", async () => {

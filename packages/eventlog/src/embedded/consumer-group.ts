@@ -28,7 +28,15 @@ export class ConsumerGroup {
   private readonly owners = new Map<PartitionLog, GroupMember>();
   private closed = false;
 
-  constructor(readonly groupId: string) {}
+  // onCommit: the group committed a batch of p (the log may release what every group has read).
+  constructor(
+    readonly groupId: string,
+    private readonly onCommit: (p: PartitionLog) => void = () => {},
+  ) {}
+
+  committedOf(p: PartitionLog): number | undefined {
+    return this.committed.get(p);
+  }
 
   join(member: GroupMember, partitions: PartitionLog[], fromBeginning: boolean): void {
     for (const p of partitions) {
@@ -64,7 +72,7 @@ export class ConsumerGroup {
 
   lagOf(member: GroupMember): number {
     let lag = 0;
-    for (const [p, owner] of this.owners) if (owner === member) lag += p.end - (this.committed.get(p) ?? 0);
+    for (const [p, owner] of this.owners) if (owner === member) lag += p.end - Math.max(this.committed.get(p) ?? 0, p.start);
     return lag;
   }
 
@@ -103,16 +111,18 @@ export class ConsumerGroup {
     const wakeup = this.wakeups.get(p)!;
     while (!this.closed) {
       const owner = this.owners.get(p);
-      const from = this.committed.get(p)!;
+      // Past the committed offset if the log dropped records this group had not read yet.
+      const from = Math.max(this.committed.get(p)!, p.start);
       if (!owner || owner.stopping || from >= p.end) {
         await wakeup.wait();
         continue;
       }
-      const records = p.records.slice(from, from + MAX_BATCH);
+      const records = p.read(from, MAX_BATCH);
       owner.inFlight++;
       try {
         await owner.handleBatch({ topic: p.topic, partition: p.partition, records });
         this.committed.set(p, from + records.length);
+        this.onCommit(p);
       } catch {
         // At-least-once: the same records are handed out again after a short pause.
         await new Promise((r) => setTimeout(r, RETRY_BACKOFF_MS));

@@ -4,19 +4,30 @@ import { ConsumerGroup, type GroupMember } from "./consumer-group";
 import { PartitionLog } from "./partition-log";
 import { Signal } from "./signal";
 
+export interface EmbeddedEventLogOptions {
+  // Most records a partition keeps before dropping the oldest unread ones (ADR 0031).
+  maxRecordsPerPartition: number;
+  // Records dropped before every group read them: deliveries a lagging consumer will not make
+  // (clients still get those messages by sync). The wiring logs and counts it.
+  onDropped?: (topic: string, partition: number, count: number) => void;
+}
+
 // In-process stand-in for Kafka (all-in-one mode). Records live in memory only: DynamoDB-style
 // state and the outbox are what survive a restart, as with a Kafka topic whose retention ran out.
+// A record is released once every group reading its partition has committed it (ADR 0031).
 export class EmbeddedEventLog implements EventLog {
   private readonly topics = new Map<string, PartitionLog[]>();
   private readonly groups = new Map<string, ConsumerGroup>();
   private nextMemberId = 1;
+
+  constructor(private readonly options: EmbeddedEventLogOptions = { maxRecordsPerPartition: 10_000 }) {}
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
     for (const spec of specs) {
       if (this.topics.has(spec.name)) continue;
       this.topics.set(
         spec.name,
-        Array.from({ length: spec.partitions }, (_, i) => new PartitionLog(spec.name, i)),
+        Array.from({ length: spec.partitions }, (_, i) => new PartitionLog(spec.name, i, this.options.maxRecordsPerPartition, (n) => this.options.onDropped?.(spec.name, i, n))),
       );
     }
   }
@@ -36,7 +47,7 @@ export class EmbeddedEventLog implements EventLog {
     const partitions = options.topics.flatMap((t) => this.partitionsOf(t));
     let group = this.groups.get(options.groupId);
     if (!group) {
-      group = new ConsumerGroup(options.groupId);
+      group = new ConsumerGroup(options.groupId, (p) => this.release(p));
       this.groups.set(options.groupId, group);
     }
     const member: GroupMember = {
@@ -66,6 +77,15 @@ export class EmbeddedEventLog implements EventLog {
     this.groups.clear();
   }
 
+  private release(p: PartitionLog): void {
+    let min = Infinity;
+    for (const g of this.groups.values()) {
+      const c = g.committedOf(p);
+      if (c !== undefined) min = Math.min(min, c);
+    }
+    if (min !== Infinity) p.release(min);
+  }
+
   private partitionsOf(topic: string): PartitionLog[] {
     const p = this.topics.get(topic);
     if (!p) throw new Error(`topic ${topic} does not exist (call ensureTopics first)`);
@@ -73,6 +93,6 @@ export class EmbeddedEventLog implements EventLog {
   }
 }
 
-export function createEmbeddedEventLog(): EventLog {
-  return new EmbeddedEventLog();
+export function createEmbeddedEventLog(options?: EmbeddedEventLogOptions): EventLog {
+  return new EmbeddedEventLog(options);
 }
