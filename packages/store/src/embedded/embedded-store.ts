@@ -13,6 +13,7 @@ import { idempotencyWrites, memberRemoval, memberWrites, outboxWrites } from "./
 import { importLegacyJournal } from "./journal-import";
 import { key } from "./key-layout";
 import { openLevel, type LevelDb } from "./level-db";
+import { MemberLists } from "./member-lists";
 import { checkFormat } from "./format";
 import { OutboxLeases } from "./outbox-leases";
 
@@ -27,12 +28,16 @@ export interface EmbeddedStoreOptions {
   cacheMb?: number;
   // How often expired idempotency records are deleted.
   sweepIntervalMs?: number;
+  // Members held in the in-memory member lists, over all chats (0: none kept).
+  memberListRows?: number;
 }
 
 export const DEFAULT_CACHE_MB = 16;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 // Counters of the recently active chats stay in memory: every send reads its chat's counter.
 const COUNTER_CACHE = 50_000;
+// Member lists of the recently active chats (a few MB at most: a member is ~150 bytes).
+export const DEFAULT_MEMBER_LIST_ROWS = 50_000;
 
 interface ScanRange {
   gt?: string;
@@ -54,8 +59,11 @@ export class EmbeddedStore implements Store {
   // Drain leases are coordination, not data: kept in memory only (after a restart every lease
   // is free, which is what an expired lease means anyway).
   private readonly leases = new OutboxLeases();
+  private readonly memberLists: MemberLists;
 
-  constructor(private readonly opts: EmbeddedStoreOptions) {}
+  constructor(private readonly opts: EmbeddedStoreOptions) {
+    this.memberLists = new MemberLists(opts.memberListRows ?? DEFAULT_MEMBER_LIST_ROWS);
+  }
 
   bootstrap(): Promise<void> {
     this.opening ??= this.open();
@@ -117,7 +125,17 @@ export class EmbeddedStore implements Store {
     if (commit.get(key.chat(chat.chatId)) !== undefined) throw new ChatError("already_exists", `chat ${chat.chatId} already exists`);
     const writes: Write[] = [{ key: key.chat(chat.chatId), value: codec.chat.encode(create(ChatSchema, { ...chat, lastSeq: 0n })) }];
     for (const m of members) writes.push(...memberWrites(m));
-    await commit.stage([...writes, ...outboxWrites(outbox)]);
+    await this.stageMemberWrites([chat.chatId], [...writes, ...outboxWrites(outbox)]);
+  }
+
+  // Every write of a member row goes through here, so that the member lists never go stale.
+  private async stageMemberWrites(chatIds: string[], writes: Write[]): Promise<void> {
+    const settled = this.memberLists.beginWrite(chatIds);
+    try {
+      await this.s.commit.stage(writes);
+    } finally {
+      settled();
+    }
   }
 
   async getChat(chatId: string): Promise<Chat | undefined> {
@@ -142,7 +160,7 @@ export class EmbeddedStore implements Store {
   }
 
   async listMembers(chatId: string): Promise<Member[]> {
-    return this.scan(key.membersOf(chatId), codec.member.decode);
+    return this.memberLists.load(chatId, () => this.scan(key.membersOf(chatId), codec.member.decode));
   }
 
   async listMembershipsOfUser(userId: string, opts: { limit: number; cursor?: string }): Promise<Page<Member>> {
@@ -157,23 +175,22 @@ export class EmbeddedStore implements Store {
   async addMember(member: Member, outbox: OutboxEntry[]): Promise<boolean> {
     const { commit } = this.s;
     if (commit.get(key.member(member.chatId, member.userId)) !== undefined) return false;
-    await commit.stage([...memberWrites(member), ...outboxWrites(outbox)]);
+    await this.stageMemberWrites([member.chatId], [...memberWrites(member), ...outboxWrites(outbox)]);
     return true;
   }
 
   async removeMember(chatId: string, userId: string, outbox: OutboxEntry[]): Promise<boolean> {
     const { commit } = this.s;
     if (commit.get(key.member(chatId, userId)) === undefined) return false;
-    await commit.stage([...memberRemoval(chatId, userId), ...outboxWrites(outbox)]);
+    await this.stageMemberWrites([chatId], [...memberRemoval(chatId, userId), ...outboxWrites(outbox)]);
     return true;
   }
 
   async updateMemberRole(chatId: string, userId: string, role: MemberRole, outbox: OutboxEntry[]): Promise<Member | undefined> {
-    const { commit } = this.s;
     const member = this.read(key.member(chatId, userId), codec.member.decode);
     if (!member) return undefined;
     member.role = role;
-    await commit.stage([...memberWrites(member), ...outboxWrites(outbox)]);
+    await this.stageMemberWrites([chatId], [...memberWrites(member), ...outboxWrites(outbox)]);
     return member;
   }
 
