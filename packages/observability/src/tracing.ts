@@ -1,4 +1,4 @@
-import { context, propagation, trace, type Context } from "@opentelemetry/api";
+import { context, propagation, ROOT_CONTEXT, trace, type Context } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -24,6 +24,15 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+// Whether a tracer provider is registered. While none is, the helpers here and in spans.ts skip
+// the OpenTelemetry API altogether (no span, context or carrier objects per call): the no-op
+// API still costs a few allocations and closures per call, on every message (ADR 0031).
+let tracingOn = false;
+
+export function tracingEnabled(): boolean {
+  return tracingOn;
+}
+
 // One tracer provider per process (the OpenTelemetry API is global). Disabled tracing registers
 // nothing: the API then hands out no-op spans, so a send costs no id generation at all.
 export function startTracing(opts: TracingOptions): Tracing {
@@ -40,9 +49,11 @@ export function startTracing(opts: TracingOptions): Tracing {
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
+  tracingOn = true;
   return {
     enabled: true,
     async shutdown() {
+      tracingOn = false;
       await provider.shutdown();
       // Lets a later process-local start (tests run many all-in-ones) register again.
       trace.disable();
@@ -54,7 +65,9 @@ export function startTracing(opts: TracingOptions): Tracing {
 
 // W3C trace context of the active span as headers (traceparent, tracestate); empty when
 // there is no valid span.
-export function traceHeaders(ctx: Context = context.active()): Record<string, string> {
+export function traceHeaders(ctx?: Context): Record<string, string> {
+  if (!tracingOn) return {};
+  ctx ??= context.active();
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
   return carrier;
@@ -62,6 +75,7 @@ export function traceHeaders(ctx: Context = context.active()): Record<string, st
 
 // The context carried by incoming headers (a plain object or a fetch Headers).
 export function contextFromHeaders(headers: Record<string, string | undefined> | { get(name: string): string | null } | undefined): Context {
+  if (!tracingOn) return ROOT_CONTEXT;
   if (!headers) return context.active();
   const get = (k: string) => (typeof headers.get === "function" ? ((headers as { get(n: string): string | null }).get(k) ?? undefined) : (headers as Record<string, string | undefined>)[k]);
   return propagation.extract(context.active(), headers, {
@@ -72,6 +86,7 @@ export function contextFromHeaders(headers: Record<string, string | undefined> |
 
 // trace_id / span_id of the active span, for log lines.
 export function activeTraceIds(): { trace_id: string; span_id: string } | undefined {
+  if (!tracingOn) return undefined;
   const sc = trace.getActiveSpan()?.spanContext();
   return sc && trace.isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : undefined;
 }

@@ -1,4 +1,5 @@
 import { isTraceparent, spanIdOf, traceIdOf } from "@chat/domain";
+import { context, propagation, trace } from "@opentelemetry/api";
 import { contextFromHeaders, inSpan, InMemorySpanExporter, startSpan, startTracing, spanContext, traceHeaders, tracedPort, type Tracing } from "../src/index";
 
 const parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -65,5 +66,35 @@ describe("tracing on", () => {
   test("an error marks the span and is rethrown", async () => {
     await expect(inSpan("gateway", "boom", {}, async () => Promise.reject(new Error("no")))).rejects.toThrow("no");
     expect(exporter.getFinishedSpans()[0].status.code).toBe(2);
+  });
+});
+
+describe("tracing off costs no OpenTelemetry call per use", () => {
+  test("inSpan, startSpan, spanContext and the header helpers do not reach the API", async () => {
+    const tracing = startTracing({ serviceName: "test", enabled: false });
+    // Counts the calls the helpers make into the global API.
+    const calls: string[] = [];
+    const apis = [
+      [trace, "getTracer"],
+      [context, "active"],
+      [propagation, "inject"],
+      [propagation, "extract"],
+    ] as const;
+    for (const [api, name] of apis) {
+      const original = (api as unknown as Record<string, (...a: unknown[]) => unknown>)[name].bind(api);
+      (api as unknown as Record<string, unknown>)[name] = (...a: unknown[]) => (calls.push(name), original(...a));
+    }
+    try {
+      const span = startSpan("fanout", "consume", { parent: contextFromHeaders({ traceparent: parent }) });
+      expect(traceHeaders(spanContext(span))).toEqual({});
+      await expect(inSpan("ingest", "x", {}, async (s) => s.isRecording())).resolves.toBe(false);
+      await expect(inSpan("ingest", "x", {}, () => Promise.reject(new Error("no")))).rejects.toThrow("no");
+      await expect(inSpan("ingest", "x", {}, () => { throw new Error("sync"); })).rejects.toThrow("sync");
+      span.end();
+      expect(calls).toEqual([]);
+    } finally {
+      for (const [api, name] of apis) delete (api as unknown as Record<string, unknown>)[name];
+      await tracing.shutdown();
+    }
   });
 });
