@@ -27,7 +27,7 @@ export interface Config {
   serviceSecret: string;
   host: string;
   eventLog: { kind: "embedded"; maxRecordsPerPartition: number } | { kind: "kafka"; brokers: string[]; clientId: string; consumer: KafkaConsumerTiming; producer: { lingerMs: number; maxBatchRecords: number }; security: KafkaSecurityConfig };
-  store: { kind: "embedded" | "dynamodb"; dataDir: string; cacheMb: number; dynamodb: { endpoint?: string; region: string; tablePrefix: string } };
+  store: { kind: "embedded" | "dynamodb"; dataDir: string; cacheMb: number; commitIntervalMs: number; dynamodb: { endpoint?: string; region: string; tablePrefix: string } };
   presence: { kind: "embedded" } | { kind: "redis"; url: string; keyPrefix: string };
   // ttlMs 0: no cache (every member read goes to the store).
   membershipCache: { ttlMs: number; maxRows: number; maxLagMs: number };
@@ -114,6 +114,7 @@ export function toConfig(e: Env, serviceSecret: string): Config {
       kind: e.CHAT_STORE,
       dataDir: e.CHAT_STORE_DATA_DIR,
       cacheMb: e.CHAT_STORE_CACHE_MB,
+      commitIntervalMs: e.CHAT_STORE_COMMIT_INTERVAL_MS,
       dynamodb: { endpoint: e.CHAT_DYNAMODB_ENDPOINT, region: e.CHAT_DYNAMODB_REGION, tablePrefix: e.CHAT_DYNAMODB_TABLE_PREFIX },
     },
     presence: e.CHAT_PRESENCE === "redis" ? { kind: "redis", url: e.CHAT_REDIS_URL, keyPrefix: e.CHAT_REDIS_KEY_PREFIX } : { kind: "embedded" },

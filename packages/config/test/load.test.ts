@@ -25,7 +25,7 @@ describe("loadConfig", () => {
     expect(c.host).toBe("127.0.0.1");
     expect(c.eventLog).toEqual({ kind: "embedded", maxRecordsPerPartition: 10_000 });
     expect(c.presence).toEqual({ kind: "embedded" });
-    expect(c.store).toEqual({ kind: "embedded", dataDir: ".data/store", cacheMb: 16, dynamodb: { endpoint: undefined, region: "us-east-1", tablePrefix: "chat_" } });
+    expect(c.store).toEqual({ kind: "embedded", dataDir: ".data/store", cacheMb: 16, commitIntervalMs: 4, dynamodb: { endpoint: undefined, region: "us-east-1", tablePrefix: "chat_" } });
     expect(c.identity).toEqual({
       issuer: undefined,
       audience: "chat-api",
@@ -252,6 +252,12 @@ describe("loadConfig", () => {
     for (const bad of ["0", "-1", "2.5", "5000", "lots"]) expect(problemsOf(() => loadConfig({ CHAT_STORE_CACHE_MB: bad }))[0]).toMatch(/^CHAT_STORE_CACHE_MB: /);
   });
 
+  it("takes the embedded store's commit interval and refuses values out of range", () => {
+    expect(loadConfig({ CHAT_STORE_COMMIT_INTERVAL_MS: "0" }).store.commitIntervalMs).toBe(0);
+    expect(loadConfig({ CHAT_STORE_COMMIT_INTERVAL_MS: "10" }).store.commitIntervalMs).toBe(10);
+    for (const bad of ["-1", "2.5", "101", "soon"]) expect(problemsOf(() => loadConfig({ CHAT_STORE_COMMIT_INTERVAL_MS: bad }))[0]).toMatch(/^CHAT_STORE_COMMIT_INTERVAL_MS: /);
+  });
+
   it("takes the consumer group timing and refuses a heartbeat interval not below the session timeout", () => {
     const c = loadConfig({ CHAT_EVENTLOG: "kafka", CHAT_KAFKA_SESSION_TIMEOUT_MS: "6000", CHAT_KAFKA_HEARTBEAT_INTERVAL_MS: "2000", CHAT_KAFKA_REBALANCE_TIMEOUT_MS: "9000" });
     expect(c.eventLog).toMatchObject({ consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 2000, rebalanceTimeoutMs: 9000 } });
@@ -278,7 +284,7 @@ describe("loadConfig", () => {
       CHAT_DYNAMODB_REGION: "eu-central-1",
       CHAT_DYNAMODB_TABLE_PREFIX: "prod_",
     });
-    expect(c.store).toEqual({ kind: "dynamodb", dataDir: ".data/store", cacheMb: 16, dynamodb: { endpoint: "http://localhost:8000", region: "eu-central-1", tablePrefix: "prod_" } });
+    expect(c.store).toEqual({ kind: "dynamodb", dataDir: ".data/store", cacheMb: 16, commitIntervalMs: 4, dynamodb: { endpoint: "http://localhost:8000", region: "eu-central-1", tablePrefix: "prod_" } });
   });
 
   it("rejects a dynamodb table prefix with illegal characters and an unknown store kind", () => {

@@ -1,5 +1,10 @@
+import { execFile } from "node:child_process";
+import { resolve } from "node:path";
 import { Writable } from "node:stream";
+import { promisify } from "node:util";
 import { createLogger, currentRequestId, requestIdFrom, withRequestId } from "../src";
+
+const run = promisify(execFile);
 
 describe("request ids", () => {
   it("keeps an incoming id that looks like one and replaces anything else", () => {
@@ -25,5 +30,28 @@ describe("request ids", () => {
     log.info("outside");
     expect(lines.find((l) => l.msg === "inside")).toMatchObject({ requestId: "req-1", service: "test" });
     expect(lines.find((l) => l.msg === "outside")).not.toHaveProperty("requestId");
+  });
+});
+
+// Node 20: an enabled AsyncLocalStorage installs promise hooks that slow every await in the
+// process; the storage must not stay enabled once no request runs. Checked in a process of its
+// own: jest installs async hooks of its own.
+describe("the request id storage outside requests", () => {
+  it("is enabled only while a request is in flight", async () => {
+    const { stdout } = await run(process.execPath, ["--import", "tsx", resolve(import.meta.dirname, "support/request-id-hooks-child.ts")]);
+    expect(JSON.parse(stdout)).toEqual({
+      before: false,
+      b: "req-b",
+      whileAInFlight: true,
+      a: "req-a",
+      afterBoth: false,
+      outside: null,
+      c: "req-c",
+      whileCOpen: true,
+      afterC: false,
+      afterThrow: false,
+      e: "req-e",
+      afterE: false,
+    });
   });
 });

@@ -11,12 +11,15 @@ let dir: string;
 let db: LevelDb;
 let batches: number;
 let synced: boolean[];
+// Per batch written: when, and how many writes.
+let written: Array<{ at: number; size: number }>;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "chat-group-commit-"));
   db = await openLevel(dir, { cacheMb: 1 });
   batches = 0;
   synced = [];
+  written = [];
   // Counts the batches and their sync option as LevelDB receives them.
   const batch = db.batch.bind(db) as () => ReturnType<LevelDb["batch"]>;
   (db as unknown as { batch: () => unknown }).batch = () => {
@@ -25,6 +28,7 @@ beforeEach(async () => {
     const write = b.write.bind(b);
     b.write = ((opts: { sync?: boolean }) => {
       synced.push(opts?.sync === true);
+      written.push({ at: Date.now(), size: b.length });
       return write(opts);
     }) as typeof b.write;
     return b;
@@ -89,7 +93,7 @@ test("a failed batch rejects its writers, hides their values, and every later wr
 });
 
 test("values of cached keys follow every staged write, before and after it is durable, and are dropped on a failure", async () => {
-  const commit = new GroupCommit(db, ["n#"], 2);
+  const commit = new GroupCommit(db, { cachedPrefixes: ["n#"], cacheEntries: 2 });
   expect(commit.get("n#c1")).toBeUndefined();
   await commit.stage([{ key: "n#c1", value: bytes("1") }]);
   // Read from the cache now; LevelDB has the same.
@@ -111,3 +115,44 @@ test("values of cached keys follow every staged write, before and after it is du
   expect(Buffer.from(commit.get("n#c2")!).toString()).toBe("7");
 });
 
+
+test("synced flushes start at least intervalMs apart; what is staged meanwhile shares the next one", async () => {
+  const commit = new GroupCommit(db, { intervalMs: 60 });
+  // Idle: the first flush starts at once.
+  const t0 = Date.now();
+  await commit.stage([{ key: "a", value: bytes("1") }]);
+  expect(Date.now() - t0).toBeLessThan(60);
+  // Right after it, three writers: one flush, a whole interval after the first began.
+  await Promise.all(["b", "c", "d"].map((k) => commit.stage([{ key: k, value: bytes(k) }])));
+  expect(written.map((w) => w.size)).toEqual([1, 3]);
+  expect(written[1].at - written[0].at).toBeGreaterThanOrEqual(58);
+  expect(synced).toEqual([true, true]);
+});
+
+test("a lazy write rides along with the next synced flush, or goes out unsynced after lazyDelayMs", async () => {
+  const commit = new GroupCommit(db, { lazyDelayMs: 10_000 });
+  const lazy = commit.stage([{ key: "o#1", value: null }], { lazy: true });
+  expect(commit.deleting("o#1")).toBe(true);
+  await new Promise((r) => setTimeout(r, 30));
+  // Nothing asked for a flush yet.
+  expect(batches).toBe(0);
+  await commit.stage([{ key: "m#1", value: bytes("x") }]);
+  await lazy;
+  expect(written.map((w) => w.size)).toEqual([2]);
+  expect(synced).toEqual([true]);
+  expect(commit.deleting("o#1")).toBe(false);
+
+  const alone = new GroupCommit(db, { lazyDelayMs: 40 });
+  const t0 = Date.now();
+  await alone.stage([{ key: "o#2", value: bytes("y") }], { lazy: true });
+  expect(Date.now() - t0).toBeGreaterThanOrEqual(38);
+  expect(synced).toEqual([true, false]);
+  expect(Buffer.from(db.getSync("o#2")!).toString()).toBe("y");
+});
+
+test("drain writes lazy writes at once", async () => {
+  const commit = new GroupCommit(db, { lazyDelayMs: 60_000 });
+  void commit.stage([{ key: "o#1", value: bytes("z") }], { lazy: true });
+  await commit.drain();
+  expect(Buffer.from(db.getSync("o#1")!).toString()).toBe("z");
+});

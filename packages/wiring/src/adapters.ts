@@ -43,7 +43,7 @@ export async function createStore(config: Config, logger: Logger, metrics?: Regi
     return createDynamoStore({ ...c.dynamodb, logger: logger.child({ adapter: "dynamodb" }), onRequest: metrics && storeRequestCounter(metrics) });
   }
   const { createEmbeddedStore } = await import("@chat/store/embedded");
-  return createEmbeddedStore({ dataDir: c.dataDir, cacheMb: c.cacheMb });
+  return createEmbeddedStore({ dataDir: c.dataDir, cacheMb: c.cacheMb, commitIntervalMs: c.commitIntervalMs });
 }
 
 export async function createPresence(config: Config, logger: Logger): Promise<Presence> {

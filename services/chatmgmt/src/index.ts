@@ -103,7 +103,8 @@ export async function startChatMgmt(config: Config, deps: ChatMgmtDeps): Promise
   const server: Server = createServer((req, res) => {
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     res.setHeader(REQUEST_ID_HEADER, requestId);
-    withRequestId(requestId, () => serve(req, res));
+    // The request lasts until its response is done (serve does not return a promise).
+    withRequestId(requestId, () => serve(req, res), new Promise((done) => res.once("close", done)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

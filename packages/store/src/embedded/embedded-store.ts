@@ -30,6 +30,8 @@ export interface EmbeddedStoreOptions {
   sweepIntervalMs?: number;
   // Members held in the in-memory member lists, over all chats (0: none kept).
   memberListRows?: number;
+  // Least time between two synced flushes (CHAT_STORE_COMMIT_INTERVAL_MS; see group-commit.ts).
+  commitIntervalMs?: number;
 }
 
 export const DEFAULT_CACHE_MB = 16;
@@ -72,7 +74,7 @@ export class EmbeddedStore implements Store {
 
   private async open(): Promise<Opened> {
     const db = await openLevel(this.opts.dataDir, { cacheMb: this.opts.cacheMb ?? DEFAULT_CACHE_MB });
-    const commit = new GroupCommit(db, [key.counter("")], COUNTER_CACHE);
+    const commit = new GroupCommit(db, { cachedPrefixes: [key.counter("")], cacheEntries: COUNTER_CACHE, intervalMs: this.opts.commitIntervalMs ?? 0 });
     try {
       await checkFormat(commit);
       await importLegacyJournal(this.opts.dataDir, commit);
@@ -322,7 +324,7 @@ export class EmbeddedStore implements Store {
   async countOutbox(cap: number): Promise<number> {
     let total = 0;
     for (let shard = 0; shard < OUTBOX_SHARDS && total < cap; shard++) {
-      total += (await this.s.db.keys({ ...key.outboxShard(shard), limit: cap - total }).all()).length;
+      total += (await this.liveOutbox(shard, cap - total, false)).length;
     }
     return total;
   }
@@ -330,7 +332,27 @@ export class EmbeddedStore implements Store {
   async listOutboxShard(shard: number, limit: number): Promise<OutboxEntry[]> {
     checkShard(shard);
     if (limit <= 0) return [];
-    return this.scan({ ...key.outboxShard(shard), limit }, codec.outbox.decode);
+    return (await this.liveOutbox(shard, limit, true)).map(([, v]) => codec.outbox.decode(v!));
+  }
+
+  // Up to `limit` entries of a shard in key order, leaving out those whose (lazy) delete is
+  // staged but not yet written: they are gone for every caller already.
+  private async liveOutbox(shard: number, limit: number, values: boolean): Promise<Array<[string, Uint8Array | undefined]>> {
+    const { commit, db } = this.s;
+    const range = key.outboxShard(shard);
+    const out: Array<[string, Uint8Array | undefined]> = [];
+    let after: string | undefined;
+    while (out.length < limit) {
+      const want = limit - out.length;
+      const from = after === undefined ? { gte: range.gte } : { gt: after };
+      const page: Array<[string, Uint8Array | undefined]> = values
+        ? await db.iterator({ ...from, lt: range.lt, limit: want }).all()
+        : (await db.keys({ ...from, lt: range.lt, limit: want }).all()).map((k) => [k, undefined]);
+      for (const entry of page) if (!commit.deleting(entry[0])) out.push(entry);
+      if (page.length < want) break;
+      after = page[page.length - 1][0];
+    }
+    return out;
   }
 
   async acquireOutboxLease(shard: number, owner: string, ttlMs: number): Promise<boolean> {
@@ -344,8 +366,12 @@ export class EmbeddedStore implements Store {
   }
 
   async deleteOutbox(entries: OutboxEntry[]): Promise<void> {
-    // Deleting an absent key is a no-op in LevelDB, so no read first.
-    await this.s.commit.stage(entries.map((e) => ({ key: key.outbox(e), value: null })));
+    // Deleting an absent key is a no-op in LevelDB, so no read first. Lazy: losing a delete in
+    // a crash only publishes its entry again (at-least-once), so it asks for no fdatasync.
+    await this.s.commit.stage(
+      entries.map((e) => ({ key: key.outbox(e), value: null })),
+      { lazy: true },
+    );
   }
 }
 
