@@ -65,7 +65,7 @@ export const envSchema = z
     CHAT_STORE_DATA_DIR: z.string().default(".data/store"),
     // LevelDB block cache of the embedded store (ADR 0024): its main memory besides the data.
     CHAT_STORE_CACHE_MB: z.coerce.number().int().min(1).max(4096).default(16),
-    // Least time between two synced flushes of the embedded store (ADR 0031): what was staged
+    // Least time between two synced flushes of the embedded store (ADR 0032): what was staged
     // meanwhile shares one fdatasync. 0: flush as soon as the previous one is done.
     CHAT_STORE_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).max(100).default(4),
     CHAT_DYNAMODB_ENDPOINT: z.string().url().optional(),

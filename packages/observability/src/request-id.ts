@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 // (the logger's mixin reads it), however deep the code that logs.
 //
 // On Node 20 an enabled AsyncLocalStorage installs promise hooks that make every promise and
-// await in the process about 2.5 times slower, messages included (ADR 0031). So the storage is
+// await in the process about 2.5 times slower, messages included (ADR 0032). So the storage is
 // enabled only while a request runs under it: once the last one in flight ends it is disabled
 // again, and the next withRequestId enables it anew.
 const current = new AsyncLocalStorage<string>();

@@ -26,7 +26,7 @@ export interface Tracing {
 
 // Whether a tracer provider is registered. While none is, the helpers here and in spans.ts skip
 // the OpenTelemetry API altogether (no span, context or carrier objects per call): the no-op
-// API still costs a few allocations and closures per call, on every message (ADR 0031).
+// API still costs a few allocations and closures per call, on every message (ADR 0032).
 let tracingOn = false;
 
 export function tracingEnabled(): boolean {

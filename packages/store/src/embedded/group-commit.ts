@@ -1,7 +1,7 @@
 import type { ClassicLevel } from "classic-level";
 import { Lru } from "@chat/domain";
 
-// Group commit on LevelDB (ADR 0024, 0031). A port method decides and stages its writes in one
+// Group commit on LevelDB (ADR 0024, 0032). A port method decides and stages its writes in one
 // synchronous step: it reads with get() (staged writes first, then LevelDB's synchronous read)
 // and calls stage() before it yields, so no other call can interleave between its check and its
 // write, as with one Node turn before. Staged writes are visible to get() at once. They reach

@@ -1,6 +1,6 @@
 import type { Member } from "@chat/proto";
 
-// Chats' member lists kept in memory (ADR 0031). Fanout reads the list of the chat of every
+// Chats' member lists kept in memory (ADR 0032). Fanout reads the list of the chat of every
 // message it delivers; without this each read was a LevelDB range scan (a thread-pool round
 // trip plus decoding every member). The store is the only writer of its LevelDB, so its own
 // member writes are the only invalidation needed, and they happen synchronously in the call
