@@ -14,7 +14,7 @@ const a = withRequestId("req-a", async () => {
   await held;
   return currentRequestId();
 });
-steps.b = await withRequestId("req-b", async () => (await null, currentRequestId()));
+steps.b = await withRequestId("req-b", async () => (await Promise.resolve(), currentRequestId()));
 steps.whileAInFlight = await hooked();
 release();
 steps.a = await a;
@@ -40,7 +40,7 @@ try {
 } catch {
   steps.afterThrow = await hooked();
 }
-steps.e = await withRequestId("req-e", async () => (await null, currentRequestId()));
+steps.e = await withRequestId("req-e", async () => (await Promise.resolve(), currentRequestId()));
 await turn();
 steps.afterE = await hooked();
 process.stdout.write(JSON.stringify(steps));
