@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { appendFileSync, createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "../../tests/support/free-port";
 import { launchArgs, ROOT } from "./all-in-one";
@@ -44,8 +46,9 @@ export async function startDistributed(tokens: Tokens): Promise<Target> {
     const start = async (service: Service, env: Record<string, string>, readyPort: number) => {
       const { args, how } = launchArgs(service, `services/${service}/src/main.ts`);
       hows.push(how);
-      const p = ServerProcess.start(service, process.execPath, args, { env: { ...base, ...env }, cwd: ROOT });
+      const p = ServerProcess.start(service, process.execPath, args, { env: { ...base, ...env, ...serviceEnv(service) }, cwd: ROOT });
       procs.push(p);
+      keepLog(service, p);
       await waitHttpOk(`http://127.0.0.1:${readyPort}/ready`, 120_000, p, 100);
       return p;
     };
@@ -63,7 +66,7 @@ export async function startDistributed(tokens: Tokens): Promise<Target> {
       name: "distributed",
       protocol: "chat",
       wsUrl: `ws://127.0.0.1:${gwPort}/ws/v1`,
-      notes: [[...new Set(hows.map((h) => (h.startsWith("tsx") ? "tsx" : "bundles")))].join("+"), "not pinned (services and infrastructure share both cores)"],
+      notes: [[...new Set(hows.map((h) => (h.startsWith("tsx") ? "tsx" : "bundles")))].join("+"), "not pinned (services and infrastructure share both cores)", ...infraNotes(infra)],
       processes: () => ({ server: procs.map((p) => p.pid), ...infra.pids() }),
       gatewayPids: () => [gateway.pid],
       metricsUrls: () => [ingestHttp, apiPort, gwPort, fanoutHttp].map((p) => `http://127.0.0.1:${p}/metrics`),
@@ -76,6 +79,41 @@ export async function startDistributed(tokens: Tokens): Promise<Target> {
     await stop();
     throw e;
   }
+}
+
+// What the infrastructure ran with (the JVM flags and DynamoDB Local's storage mode), read from
+// the processes themselves so the JSON states what was measured.
+function infraNotes(infra: Infra): string[] {
+  const notes: string[] = [];
+  for (const [name, pids] of Object.entries(infra.pids())) {
+    try {
+      const args = readFileSync(`/proc/${pids[0]}/cmdline`, "utf8").split("\0");
+      const flags = args.filter((a) => /^-X|^-inMemory$|^-sharedDb$|^-dbPath$/.test(a));
+      if (flags.length > 0) notes.push(`${name}: ${flags.join(" ")}`);
+    } catch {
+      // gone or not readable: no note
+    }
+  }
+  return notes;
+}
+
+// Diagnosis aids, off by default: BENCH_LOG_DIR keeps each service's output in
+// DIR/<service>.log; BENCH_<SERVICE>_ENV (JSON) adds variables to one service, e.g.
+// BENCH_INGEST_ENV='{"CHAT_LOG_LEVEL":"debug"}'.
+function serviceEnv(service: Service): Record<string, string> {
+  const raw = process.env[`BENCH_${service.toUpperCase()}_ENV`];
+  return raw ? (JSON.parse(raw) as Record<string, string>) : {};
+}
+
+function keepLog(service: Service, p: ServerProcess): void {
+  const dir = process.env.BENCH_LOG_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  const out = createWriteStream(join(dir, `${service}.log`));
+  appendFileSync(join(dir, "pids"), `${service} ${p.pid}\n`);
+  p.child.stdout!.on("data", (d: Buffer) => out.write(d));
+  p.child.stderr!.on("data", (d: Buffer) => out.write(d));
+  void p.exited.then(() => out.end());
 }
 
 // The fanout replica owns partitions of messages.persisted before traffic starts.

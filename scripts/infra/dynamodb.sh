@@ -17,6 +17,7 @@
 #   CHAT_INFRA_RUN            pid, log and dynamodb.env (default $CHAT_INFRA_CACHE/run)
 #   DYNAMODB_PORT             port (default: a free ephemeral port)
 #   DYNAMODB_START_TIMEOUT    health wait in seconds (default 60)
+#   DYNAMODB_JAVA_OPTS        JVM flags (default: DEFAULT_JAVA_OPTS below)
 #
 # Every subcommand is idempotent: start on a running instance only reports it, stop on a
 # stopped one only cleans up.
@@ -28,6 +29,11 @@
 set -euo pipefail
 
 START_TIMEOUT_S=${DYNAMODB_START_TIMEOUT:-60}
+# A test/bench server on a 2-core machine it shares with everything else: the C1 compiler only
+# (C2's compilations cost more CPU in a run of minutes than its faster code saves: about a third
+# of the CPU per 100-item transaction in the first minute, measured in docs/benchmarks.md) and
+# the serial collector (no concurrent GC threads competing for the two cores; the heap is small).
+DEFAULT_JAVA_OPTS="-Xms256m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
@@ -151,7 +157,8 @@ cmd_start() {
   # dummy credentials than the services still sees the same tables.
   # setsid detaches it from the caller's process group, so a test runner that kills its own
   # group does not take the server down mid-run; stop ends it by pid.
-  (cd "$RUN" && exec setsid java -Xmx512m -Djava.library.path="$home/DynamoDBLocal_lib" \
+  # shellcheck disable=SC2086 # word splitting of the flags is wanted
+  (cd "$RUN" && exec setsid java ${DYNAMODB_JAVA_OPTS:-$DEFAULT_JAVA_OPTS} -Djava.library.path="$home/DynamoDBLocal_lib" \
     -cp "$dir:$home/DynamoDBLocal.jar:$home/DynamoDBLocal_lib/*" "$LAUNCHER_CLASS" \
     -inMemory -sharedDb -disableTelemetry -port "$port" >"$LOG_FILE" 2>&1 </dev/null) &
   echo $! >"$PID_FILE"

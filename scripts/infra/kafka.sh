@@ -20,6 +20,7 @@
 #   KAFKA_PORT        client port (default: a free ephemeral port)
 #   KAFKA_CONTROLLER_PORT  KRaft controller port (default: a free ephemeral port)
 #   KAFKA_SASL_SSL_PORT    SASL_SSL (TLS + SCRAM-SHA-512) client port (default: a free ephemeral port)
+#   KAFKA_JAVA_OPTS        JVM flags of the broker (default: see KAFKA_JAVA_OPTS below)
 #
 # Besides PLAINTEXT the broker has a SASL_SSL listener like a production cluster: a certificate
 # signed by a CA made for the run (openssl, in $CHAT_INFRA_RUN/kafka/tls) and one SCRAM-SHA-512
@@ -32,6 +33,12 @@ set -euo pipefail
 
 KAFKA_VERSION=3.9.1 # keep in step with kafka.version in kafka/pom.xml
 START_TIMEOUT_S=60
+# A test/bench broker on a 2-core machine it shares with everything else: C1 only (C2's
+# compilations cost more CPU in a run of minutes than they save at a few thousand records/s)
+# and the serial collector (no concurrent GC threads competing for the cores). KAFKA_JAVA_OPTS
+# overrides it. The one-shot tools (storage format) start faster with C1 too.
+KAFKA_JAVA_OPTS=${KAFKA_JAVA_OPTS:--Xms256m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1}
+TOOL_JAVA_OPTS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
@@ -163,14 +170,17 @@ cmd_start() {
 
   local cp="$LIBS/*"
   local cluster_id
-  cluster_id=$(java -cp "$cp" -Dlog4j.configuration="file:$KDIR/log4j.properties" kafka.tools.StorageTool random-uuid)
-  java -cp "$cp" -Dlog4j.configuration="file:$KDIR/log4j.properties" \
+  # shellcheck disable=SC2086
+  cluster_id=$(java $TOOL_JAVA_OPTS -cp "$cp" -Dlog4j.configuration="file:$KDIR/log4j.properties" kafka.tools.StorageTool random-uuid)
+  # shellcheck disable=SC2086
+  java $TOOL_JAVA_OPTS -cp "$cp" -Dlog4j.configuration="file:$KDIR/log4j.properties" \
     kafka.tools.StorageTool format -t "$cluster_id" -c "$KDIR/server.properties" \
     --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$sasl_password]" >"$KDIR/format.log" 2>&1 ||
     { cat "$KDIR/format.log" >&2; die "formatting storage failed"; }
 
   log "starting on 127.0.0.1:$port (controller $cport), logs in $LOG_FILE"
-  nohup java -Xmx512m -Xms256m -cp "$cp" \
+  # shellcheck disable=SC2086 # word splitting of the flags is wanted
+  nohup java $KAFKA_JAVA_OPTS -cp "$cp" \
     -Dlog4j.configuration="file:$KDIR/log4j.properties" \
     kafka.Kafka "$KDIR/server.properties" >"$LOG_FILE" 2>&1 </dev/null &
   echo $! >"$PID_FILE"
@@ -209,7 +219,8 @@ cmd_resume() {
   address=$(sed -n 's/^CHAT_KAFKA_BROKERS=//p' "$ENV_FILE")
   log "resuming on $address with the data in $KDIR/data"
   # Appended, so the log of the first run stays for a post-mortem.
-  nohup java -Xmx512m -Xms256m -cp "$LIBS/*" \
+  # shellcheck disable=SC2086 # word splitting of the flags is wanted
+  nohup java $KAFKA_JAVA_OPTS -cp "$LIBS/*" \
     -Dlog4j.configuration="file:$KDIR/log4j.properties" \
     kafka.Kafka "$KDIR/server.properties" >>"$LOG_FILE" 2>&1 </dev/null &
   echo $! >"$PID_FILE"
