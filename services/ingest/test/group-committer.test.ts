@@ -312,4 +312,40 @@ describe("backpressure (ADR 0017)", () => {
     await Promise.all([blocker, patient, noDeadline]);
     expect((await store.listMessages("c", { limit: 10 })).map((m) => m.clientMessageId)).toEqual(["warm", "alone", "blocker", "patient", "no-deadline"]);
   });
+  test("the time spent reading a new chat's counter is not taken for the pace of commits", async () => {
+    await chat("c", ["u1"]);
+    let now = 0;
+    let hold: Promise<void> | undefined;
+    // The first read of a chat's counter takes 3 s of the fake clock (a cold store); every
+    // append takes 10 ms and waits for `hold` if set.
+    const store2 = new Proxy(store, {
+      get(t, prop, receiver) {
+        const v: unknown = Reflect.get(t, prop, receiver);
+        if (prop === "currentSeq") {
+          return async (chatId: string) => {
+            now += 3000;
+            return t.currentSeq(chatId);
+          };
+        }
+        if (prop !== "appendMessages") return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+        return async (batch: AppendBatch) => {
+          if (hold) await hold;
+          now += 10;
+          return t.appendMessages(batch);
+        };
+      },
+    });
+    const committer = new GroupCommitter(store2, LIMITS, () => undefined, undefined, () => now);
+    await committer.submit(send("c", "u1", "first"));
+    const g = gate();
+    hold = g.opened;
+    const blocker = committer.submit(send("c", "u1", "blocker"));
+    // One 10 ms commit ahead: a caller with 500 ms left is admitted (a pace of 3 s per commit
+    // would refuse it).
+    const next = committer.submit(send("c", "u1", "next"), now + 500);
+    hold = undefined;
+    g.open();
+    await Promise.all([blocker, next]);
+    expect((await store.listMessages("c", { limit: 10 })).map((m) => m.clientMessageId)).toEqual(["first", "blocker", "next"]);
+  });
 });

@@ -30,3 +30,22 @@ test("before any commit nothing is expected to take time, and retry-after stays 
   expect(pace.retryAfterMs(60_000)).toBe(5000);
   expect(pace.retryAfterMs(1234)).toBe(1234);
 });
+
+test("one slow first commit (a cold store) is averaged out by the next ones instead of setting the estimate", () => {
+  const pace = new Pace(20);
+  pace.observe(2900, 1);
+  for (let i = 0; i < 9; i++) pace.observe(30, 20);
+  // An equal-weight mean over the first ten (317 ms), not 90% of the first one's 2.9 s.
+  expect(pace.commitMs(20)).toBeLessThan(400);
+});
+
+test("a single stall among steady commits moves the estimate by a bounded step", () => {
+  const pace = new Pace(20);
+  for (let i = 0; i < 30; i++) pace.observe(50, 20);
+  pace.observe(3000, 20);
+  // Counted as at most 3× the expected 50 ms: 60 ms, not the 345 ms the raw stall would give.
+  expect(pace.commitMs(20)).toBeLessThan(100);
+  // A lasting slowdown is still learnt, a bounded step per commit.
+  for (let i = 0; i < 40; i++) pace.observe(3000, 20);
+  expect(pace.commitMs(20)).toBeGreaterThan(2500);
+});

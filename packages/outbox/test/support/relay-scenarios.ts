@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import { MessageSchema } from "@chat/proto";
 import type { EventLog, EventRecord } from "@chat/eventlog";
 import { createLogger } from "@chat/observability";
-import { outboxShardOf, type OutboxEntry, type Store } from "@chat/store";
+import { OUTBOX_SHARDS, outboxShardOf, type OutboxEntry, type Store } from "@chat/store";
 import { OutboxRelay } from "../../src";
 
 // Relay scenarios run on the embedded adapters (unit project) and on DynamoDB Local + Kafka
@@ -276,6 +276,53 @@ export function describeRelayScenarios(name: string, target: () => Promise<Relay
       });
       await readTopic(t.eventLog, name, first.length + second.length);
       await a.releaseLeases();
+    }, 120_000);
+    it("a healthy relay leaves the store alone between sweeps; what it left behind goes out at the next period", async () => {
+      const name = topic();
+      await t.eventLog.ensureTopics([{ name, partitions: 2 }]);
+      const store = countedStore(t.store);
+      const log = switchableEventLog(t.eventLog);
+      const r = relay(store.port, log.port, `relay-idle-${randomUUID()}`, { intervalMs: 20, sweepMs: 600_000 });
+      r.start();
+      try {
+        // The first period sweeps every shard once (what a previous run left).
+        await eventually("the first sweep", () => (store.calls.acquireOutboxLease ?? 0) >= OUTBOX_SHARDS);
+        await r.drain();
+        const after = { ...store.calls };
+        // Nothing left behind: 25 periods pass without a store request (a period used to lease
+        // and list all 8 shards: 16 requests).
+        await new Promise((res) => setTimeout(res, 500));
+        expect(store.calls).toEqual(after);
+        // A publication fails: its entries stay in the outbox, and the next period after the
+        // event log is back drains them, long before the next sweep.
+        const entries = backlog(name, 2, 3);
+        await writeOutbox(t.store, entries);
+        log.down = true;
+        await r.publishMany(entries);
+        log.down = false;
+        await eventually("the entries left behind drained", async () => (await t.store.listOutbox(100_000)).every((e) => e.topic !== name), 30_000);
+        expect(seqsByChat(await readTopic(t.eventLog, name, entries.length))).toEqual(new Map([...new Set(entries.map((e) => e.key))].map((k) => [k, [1, 2, 3]])));
+      } finally {
+        await r.stop();
+        await r.releaseLeases();
+      }
+    }, 120_000);
+
+    it("entries another replica left (it died between commit and publish) go out at the next sweep", async () => {
+      const name = topic();
+      await t.eventLog.ensureTopics([{ name, partitions: 2 }]);
+      const r = relay(t.store, t.eventLog, `relay-sweep-${randomUUID()}`, { intervalMs: 20, sweepMs: 200 });
+      r.start();
+      try {
+        await r.drain();
+        const entries = backlog(name, 2, 3);
+        await writeOutbox(t.store, entries);
+        await eventually("the other replica's entries drained", async () => (await t.store.listOutbox(100_000)).every((e) => e.topic !== name));
+        await readTopic(t.eventLog, name, entries.length);
+      } finally {
+        await r.stop();
+        await r.releaseLeases();
+      }
     }, 120_000);
   });
 }

@@ -145,9 +145,12 @@ export class GroupCommitter {
       this.inFlight++;
       const started = this.now();
       const sends = plan.taken.size;
-      void this.commit(plan.chats, plan.followers).finally(() => {
+      const reads = { ms: 0 };
+      void this.commit(plan.chats, plan.followers, reads).finally(() => {
         this.lastCommitEndedAt = this.now();
-        this.pace.observe(this.lastCommitEndedAt - started, sends);
+        // The pace is that of the commits themselves: a chat's counter is read once per replica
+        // (its first send here), so those reads say nothing about the next commits.
+        this.pace.observe(this.lastCommitEndedAt - started - reads.ms, sends);
         for (const chatId of plan.chats.keys()) this.busy.delete(chatId);
         this.inFlight--;
         this.pump();
@@ -179,14 +182,15 @@ export class GroupCommitter {
     });
   }
 
-  private async commit(chats: Map<string, Pending[]>, followers: Map<Pending, Pending>): Promise<void> {
+  // `reads.ms` receives the time spent reading counters of chats new to this replica.
+  private async commit(chats: Map<string, Pending[]>, followers: Map<Pending, Pending>, reads: { ms: number }): Promise<void> {
     const answers = new Map<Pending, Promise<CommitOutcome>>();
     const answer = (p: Pending, outcome: Promise<CommitOutcome>) => {
       answers.set(p, outcome);
       outcome.then(p.resolve, p.reject);
     };
     const traced = [...chats.values()].flat().find((p) => p.traceHeaders.traceparent);
-    const run = () => this.commitRounds(chats, answer);
+    const run = () => this.commitRounds(chats, answer, reads);
     try {
       // The batch's store calls hang off the first traced send's span (the others' traces see
       // their own persist span; a batch span with links would need the tracer's API here).
@@ -205,11 +209,15 @@ export class GroupCommitter {
     }
   }
 
-  private async commitRounds(chats: Map<string, Pending[]>, answer: (p: Pending, o: Promise<CommitOutcome>) => void): Promise<void> {
+  private async commitRounds(chats: Map<string, Pending[]>, answer: (p: Pending, o: Promise<CommitOutcome>) => void, reads: { ms: number }): Promise<void> {
     const remaining = new Map([...chats].map(([chatId, list]) => [chatId, [...list]]));
     // First use of a chat in this replica: read its counter once.
     const unknown = [...remaining.keys()].filter((c) => this.counters.get(c) === undefined);
-    await Promise.all(unknown.map(async (c) => this.counters.set(c, await this.store.currentSeq(c))));
+    if (unknown.length > 0) {
+      const readStart = this.now();
+      await Promise.all(unknown.map(async (c) => this.counters.set(c, await this.store.currentSeq(c))));
+      reads.ms = this.now() - readStart;
+    }
     for (let round = 0; round < MAX_ROUNDS && remaining.size > 0; round++) {
       const createdAtMs = this.now();
       const appends: ChatAppend[] = [];

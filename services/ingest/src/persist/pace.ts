@@ -6,6 +6,15 @@ import { ChatError } from "@chat/domain";
 // by a least-squares line through exponentially weighted moments of (sends, duration) of the
 // commits seen: duration ≈ fixed + perSend × sends.
 const EWMA_WEIGHT = 0.1;
+// Until 1 / EWMA_WEIGHT commits were seen, each counts equally (a running mean): the first
+// commits of a cold store (a JVM compiling, a connection pool filling) take seconds, and
+// letting the first one set the estimate refused nearly every send for the next dozens of
+// commits, which then carried few sends, so the estimate came down slowly.
+// After a few commits, one observation counts as at most this multiple of what the model
+// expected: a single stall (a GC pause of the store) nudges the estimate instead of throwing it
+// up tenfold, while a lasting slowdown is still learnt, a bounded step per commit.
+const MAX_STEP = 3;
+const CLAMP_AFTER = 3;
 // Below this variance of the batch sizes the slope cannot be told apart from noise: all the
 // time is taken as fixed (it then shows as the sizes start to differ).
 const MIN_SIZE_VARIANCE = 0.25;
@@ -13,7 +22,7 @@ const MIN_RETRY_AFTER_MS = 100;
 const MAX_RETRY_AFTER_MS = 5000;
 
 export class Pace {
-  private seen = false;
+  private seen = 0;
   private n = 0;
   private d = 0;
   private nn = 0;
@@ -26,8 +35,9 @@ export class Pace {
   ) {}
 
   observe(ms: number, sends: number): void {
-    const w = this.seen ? EWMA_WEIGHT : 1;
-    this.seen = true;
+    if (this.seen >= CLAMP_AFTER) ms = Math.min(ms, MAX_STEP * Math.max(1, this.commitMs(sends)));
+    this.seen++;
+    const w = Math.max(EWMA_WEIGHT, 1 / this.seen);
     this.n += w * (sends - this.n);
     this.d += w * (ms - this.d);
     this.nn += w * (sends * sends - this.nn);
