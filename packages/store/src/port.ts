@@ -92,6 +92,9 @@ export interface ChatRepository {
 export interface MemberRepository {
   getMember(chatId: string, userId: string): Promise<Member | undefined>;
   listMembers(chatId: string): Promise<Member[]>;
+  // How many members the chat has (0 for an unknown chat), without listing them: the
+  // members-per-chat quota is checked on every AddMember.
+  countMembers(chatId: string): Promise<number>;
   // Memberships of a user, ordered by chat id.
   listMembershipsOfUser(userId: string, opts: { limit: number; cursor?: string }): Promise<Page<Member>>;
   // false (and nothing written) if the user is already a member.

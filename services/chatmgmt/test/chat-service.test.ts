@@ -494,6 +494,32 @@ describe("ChatService quotas (ADR-0021)", () => {
     expect(await codeOf(small.addMember("alice", { chatId: chat.chatId, userId: "c", role: MemberRole.MEMBER }))).toBe("already_exists");
   });
 
+  it("members per chat: a removed member frees a place; concurrent adds at the edge stop at the quota", async () => {
+    const small = withLimits({ maxMembersPerChat: 3 });
+    const { chat } = await small.createChat("alice", { kind: ChatKind.GROUP, title: "T", memberIds: ["b", "c"] });
+    expect(await codeOf(small.addMember("alice", { chatId: chat.chatId, userId: "d", role: MemberRole.MEMBER }))).toBe("quota_exceeded");
+    await small.removeMember("alice", { chatId: chat.chatId, userId: "c" });
+    await small.addMember("alice", { chatId: chat.chatId, userId: "d", role: MemberRole.MEMBER });
+    expect(await codeOf(small.addMember("alice", { chatId: chat.chatId, userId: "e", role: MemberRole.MEMBER }))).toBe("quota_exceeded");
+    expect((await store.listMembers(chat.chatId)).map((m) => m.userId).sort()).toEqual(["alice", "b", "d"]);
+  });
+
+  it("adding a member does not list the chat's members (filling a chat one by one is not quadratic)", async () => {
+    let listed = 0;
+    const counting = new Proxy(store, {
+      get(t, prop, receiver) {
+        const v: unknown = Reflect.get(t, prop, receiver);
+        if (prop === "listMembers") listed++;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    const svcCounting = new ChatService(counting, limits, async () => undefined, pageTokens);
+    const { chat } = await svcCounting.createChat("alice", { kind: ChatKind.GROUP, title: "Big", memberIds: [] });
+    for (let i = 0; i < 20; i++) await svcCounting.addMember("alice", { chatId: chat.chatId, userId: `m${i}`, role: MemberRole.MEMBER });
+    expect(listed).toBe(0);
+    expect(await store.countMembers(chat.chatId)).toBe(21);
+  });
+
   it("list-my-chats pages take the configured default and maximum size", async () => {
     const small = withLimits({ chatsPageDefault: 2, chatsPageMax: 3 });
     for (let i = 0; i < 4; i++) await small.createChat("alice", { kind: ChatKind.GROUP, title: `p${i}`, memberIds: [] });

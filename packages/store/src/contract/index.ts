@@ -180,6 +180,24 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
         expect(await outboxIds()).not.toContain(noop.id);
       });
 
+      it("countMembers follows creation, adds and removes, and is 0 for an unknown chat", async () => {
+        const c = await createdChat(["u-a", "u-b"]);
+        expect(await store().countMembers(c.chatId)).toBe(2);
+        expect(await store().addMember(member(c.chatId, "u-c", MemberRole.MEMBER), [])).toBe(true);
+        expect(await store().addMember(member(c.chatId, "u-c", MemberRole.MEMBER), [])).toBe(false);
+        expect(await store().countMembers(c.chatId)).toBe(3);
+        expect(await store().removeMember(c.chatId, "u-a", [])).toBe(true);
+        expect(await store().removeMember(c.chatId, "u-a", [])).toBe(false);
+        expect(await store().countMembers(c.chatId)).toBe(2);
+        // Concurrent adds while the count is first taken: it still ends exact.
+        const d = await createdChat(["u-a"]);
+        const adds = Array.from({ length: 10 }, (_, i) => store().addMember(member(d.chatId, `u-x${i}`, MemberRole.MEMBER), []));
+        const during = store().countMembers(d.chatId);
+        await Promise.all([...adds, during]);
+        expect(await store().countMembers(d.chatId)).toBe(11);
+        expect(await store().countMembers(uid("c-unknown"))).toBe(0);
+      });
+
       it("updateMemberRole changes the role of a member and is undefined for a non-member", async () => {
         const c = await createdChat(["u-a"]);
         const updated = await store().updateMemberRole(c.chatId, "u-a", MemberRole.ADMIN, [event(c.chatId)]);

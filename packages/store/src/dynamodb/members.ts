@@ -1,4 +1,4 @@
-import { GetItemCommand, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, QueryCommand, type AttributeValue, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
 import { create } from "@bufbuild/protobuf";
 import { ChatError } from "@chat/domain";
 import { MemberSchema } from "@chat/proto";
@@ -51,6 +51,28 @@ export function memberRepository(ctx: DynamoContext, outboxWriter: OutboxWriter)
         ConsistentRead: true,
       });
       return items.map((i) => memberFromRow(fromItem<MemberRow>(i)));
+    },
+
+    // A COUNT query: DynamoDB still reads the items (1 MB pages), but none is sent or unmarshalled.
+    async countMembers(chatId) {
+      let count = 0;
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const out = await ctx.client.send(
+          new QueryCommand({
+            TableName: tables.members,
+            KeyConditionExpression: "#chat_id = :chat_id",
+            ExpressionAttributeNames: { "#chat_id": "chat_id" },
+            ExpressionAttributeValues: toItem({ ":chat_id": chatId }),
+            ConsistentRead: true,
+            Select: "COUNT",
+            ExclusiveStartKey: start,
+          }),
+        );
+        count += out.Count ?? 0;
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return count;
     },
 
     // The by_user index is eventually consistent on AWS (no ConsistentRead on a GSI): a

@@ -16,6 +16,7 @@ import { openLevel, type LevelDb } from "./level-db";
 import { MemberLists } from "./member-lists";
 import { checkFormat } from "./format";
 import { OutboxLeases } from "./outbox-leases";
+import { MemberCounts } from "./member-counts";
 
 // The all-in-one store (ADR 0024): LevelDB on disk, paged through a bounded cache, so memory
 // does not grow with the data and opening does not replay anything. Each method checks and
@@ -62,6 +63,7 @@ export class EmbeddedStore implements Store {
   // is free, which is what an expired lease means anyway).
   private readonly leases = new OutboxLeases();
   private readonly memberLists: MemberLists;
+  private readonly memberCounts = new MemberCounts();
 
   constructor(private readonly opts: EmbeddedStoreOptions) {
     this.memberLists = new MemberLists(opts.memberListRows ?? DEFAULT_MEMBER_LIST_ROWS);
@@ -127,16 +129,21 @@ export class EmbeddedStore implements Store {
     if (commit.get(key.chat(chat.chatId)) !== undefined) throw new ChatError("already_exists", `chat ${chat.chatId} already exists`);
     const writes: Write[] = [{ key: key.chat(chat.chatId), value: codec.chat.encode(create(ChatSchema, { ...chat, lastSeq: 0n })) }];
     for (const m of members) writes.push(...memberWrites(m));
-    await this.stageMemberWrites([chat.chatId], [...writes, ...outboxWrites(outbox)]);
+    await this.stageMemberWrites(chat.chatId, [...writes, ...outboxWrites(outbox)], members.length);
   }
 
-  // Every write of a member row goes through here, so that the member lists never go stale.
-  private async stageMemberWrites(chatIds: string[], writes: Write[]): Promise<void> {
-    const settled = this.memberLists.beginWrite(chatIds);
+  // Every write of a member row goes through here, so that the member lists and counts never go
+  // stale. `added`: members the write adds (negative: removes).
+  private async stageMemberWrites(chatId: string, writes: Write[], added: number): Promise<void> {
+    const settled = this.memberLists.beginWrite([chatId]);
+    const counted = this.memberCounts.begin(chatId);
+    let ok = false;
     try {
       await this.s.commit.stage(writes);
+      ok = true;
     } finally {
       settled();
+      counted(ok ? added : 0);
     }
   }
 
@@ -165,6 +172,11 @@ export class EmbeddedStore implements Store {
     return this.memberLists.load(chatId, () => this.scan(key.membersOf(chatId), codec.member.decode));
   }
 
+  async countMembers(chatId: string): Promise<number> {
+    const db = this.s.db;
+    return this.memberCounts.count(chatId, async () => (await db.keys(key.membersOf(chatId)).all()).length);
+  }
+
   async listMembershipsOfUser(userId: string, opts: { limit: number; cursor?: string }): Promise<Page<Member>> {
     const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor);
     const range = key.membershipsOf(userId);
@@ -177,14 +189,14 @@ export class EmbeddedStore implements Store {
   async addMember(member: Member, outbox: OutboxEntry[]): Promise<boolean> {
     const { commit } = this.s;
     if (commit.get(key.member(member.chatId, member.userId)) !== undefined) return false;
-    await this.stageMemberWrites([member.chatId], [...memberWrites(member), ...outboxWrites(outbox)]);
+    await this.stageMemberWrites(member.chatId, [...memberWrites(member), ...outboxWrites(outbox)], 1);
     return true;
   }
 
   async removeMember(chatId: string, userId: string, outbox: OutboxEntry[]): Promise<boolean> {
     const { commit } = this.s;
     if (commit.get(key.member(chatId, userId)) === undefined) return false;
-    await this.stageMemberWrites([chatId], [...memberRemoval(chatId, userId), ...outboxWrites(outbox)]);
+    await this.stageMemberWrites(chatId, [...memberRemoval(chatId, userId), ...outboxWrites(outbox)], -1);
     return true;
   }
 
@@ -192,7 +204,7 @@ export class EmbeddedStore implements Store {
     const member = this.read(key.member(chatId, userId), codec.member.decode);
     if (!member) return undefined;
     member.role = role;
-    await this.stageMemberWrites([chatId], [...memberWrites(member), ...outboxWrites(outbox)]);
+    await this.stageMemberWrites(chatId, [...memberWrites(member), ...outboxWrites(outbox)], 0);
     return member;
   }
 

@@ -106,7 +106,7 @@ export class ChatService {
     if (role !== MemberRole.MEMBER && role !== MemberRole.ADMIN) throw new ChatError("invalid_argument", "role must be MEMBER_ROLE_MEMBER or MEMBER_ROLE_ADMIN", { details: { field: "role" } });
     if (me.role !== MemberRole.ADMIN) throw new ChatError("permission_denied", "only an admin of the chat adds members");
     if (await this.store.getMember(req.chatId, req.userId)) throw new ChatError("already_exists", `${req.userId} is already a member`);
-    if ((await this.store.listMembers(req.chatId)).length >= this.limits.maxMembersPerChat) throw this.membersQuota();
+    if ((await this.store.countMembers(req.chatId)) >= this.limits.maxMembersPerChat) throw this.membersQuota();
     await this.requireChatQuota(req.userId);
     const member = create(MemberSchema, { chatId: req.chatId, userId: req.userId, role, joinedAt: timestampFromMs(Date.now()) });
     const ev = this.membershipEvent(req.chatId, req.userId, MembershipChange.ADDED, role, caller);
