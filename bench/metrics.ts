@@ -6,7 +6,20 @@ import type { Target } from "./targets/target";
 // none and get no row.
 const WRITE_PATH = /^(eventlog_produce_requests_total|eventlog_published_records_total|[a-z_]*dynamodb[a-z_]*requests[a-z_]*_total|store_[a-z_]*requests[a-z_]*_total)$/;
 
-export async function scrapeCounters(target: Target): Promise<Record<string, number>> {
+export function scrapeCounters(target: Target): Promise<Record<string, number>> {
+  return scrape(target, WRITE_PATH);
+}
+
+// The V8 heap of the connection-holding processes (prom-client's default gauges, summed per
+// name and space label): tells the heap share of an RSS growth from allocator and young
+// generation growth.
+const HEAP = /^(nodejs_heap_size_used_bytes|nodejs_heap_size_total_bytes|nodejs_external_memory_bytes|nodejs_heap_space_size_used_bytes|nodejs_heap_space_size_total_bytes)$/;
+
+export function scrapeHeap(target: Target): Promise<Record<string, number>> {
+  return scrape(target, HEAP, true);
+}
+
+async function scrape(target: Target, names: RegExp, withLabels = false): Promise<Record<string, number>> {
   const sums: Record<string, number> = {};
   for (const url of target.metricsUrls()) {
     let text: string;
@@ -16,8 +29,10 @@ export async function scrapeCounters(target: Target): Promise<Record<string, num
       continue;
     }
     for (const line of text.split("\n")) {
-      const m = /^([a-zA-Z_:][\w:]*)(?:\{[^}]*\})? (\S+)$/.exec(line);
-      if (m && WRITE_PATH.test(m[1])) sums[m[1]] = (sums[m[1]] ?? 0) + Number(m[2]);
+      const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$/.exec(line);
+      if (!m || !names.test(m[1])) continue;
+      const name = withLabels && m[2] ? `${m[1]}${m[2]}` : m[1];
+      sums[name] = (sums[name] ?? 0) + Number(m[3]);
     }
   }
   return sums;

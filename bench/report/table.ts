@@ -26,7 +26,7 @@ const ROWS: Row[] = [
   ["steady: violations (lost, dup, order)", "steady", (r) => `${r.violations} (${r.correctness.missingLost}+${r.correctness.missingUnchecked}, ${r.correctness.duplicates}, ${r.correctness.outOfOrder})${r.correctness.missingInStore ? `; ${r.correctness.missingInStore} pushes missed but stored` : ""}`],
   ["steady: generator CPU %", "steady", (r) => fix(r.generatorCpuPct, 0)],
   ["highest rate with p99 < 100 ms (msg/s)", "ramp", (r) => (r.highestRate === undefined ? "< first step" : `${r.atLeast ? "≥ " : ""}${int(r.highestRate)}${r.generatorBound ? " (generator-bound)" : ""}`)],
-  ["KiB per idle connection", "idle", (r) => `${fix(r.kibPerConnection)} (${int(r.opened)} conns${r.failed ? `, ${r.failed} failed` : ""})`],
+  ["KiB per idle connection", "idle", (r) => `${fix(r.kibPerConnection)} (${int(r.opened)} conns${r.failed ? `, ${r.failed} failed` : ""}${r.heapKibPerConnection === undefined ? "" : `; heap ${fix(r.heapKibPerConnection)}`})`],
   ["time to establish idle connections (s)", "idle", (r) => `${fix(r.connectSec, 2)} (${fix(r.connectServerCpuSec)} CPU-s)`],
   ["big chat: members / online", "bigchat", (r) => `${int(r.members)} / ${int(r.online)} (created in ${fix(r.createChatSec)} s)`],
   ["big chat: one message → last of online (ms)", "bigchat", (r) => `${ms(r.oneMessageLastMemberMs)} (max ${ms(r.oneMessageLastMemberMaxMs)}, ${r.oneMessageDelivered})`],

@@ -2,17 +2,27 @@ import type { ConnectionRoute, Presence } from "../port";
 
 // In-process presence for all-in-one mode: the same contract as the Redis adapter (TTLs,
 // atomic online/offline transitions), held in maps. Expiry is checked lazily on every read.
+interface Held {
+  route: ConnectionRoute;
+  expiresAt: number;
+}
+
 export class EmbeddedPresence implements Presence {
-  // userId -> (gatewayId|connectionId -> { route, expiresAt })
-  private readonly users = new Map<string, Map<string, { route: ConnectionRoute; expiresAt: number }>>();
+  // userId -> the user's live connections. A plain array, not a map keyed by connection: a user
+  // has one or a few connections, and a Map per online user cost ~0.3 KiB of every idle
+  // connection.
+  private readonly users = new Map<string, Held[]>();
   private readonly gateways = new Map<string, { address: string; expiresAt: number }>();
   // chatId -> users listed online in it (the per-chat online index).
   private readonly onlineByChat = new Map<string, Set<string>>();
 
   async registerConnection(route: ConnectionRoute, ttlMs: number): Promise<{ cameOnline: boolean }> {
     const conns = this.liveConnections(route.userId);
-    const cameOnline = conns.size === 0;
-    conns.set(routeKey(route), { route: { ...route }, expiresAt: Date.now() + ttlMs });
+    const cameOnline = conns.length === 0;
+    const expiresAt = Date.now() + ttlMs;
+    const existing = conns.find((h) => sameRoute(h.route, route));
+    if (existing) existing.expiresAt = expiresAt;
+    else conns.push({ route: { userId: route.userId, gatewayId: route.gatewayId, connectionId: route.connectionId }, expiresAt });
     this.users.set(route.userId, conns);
     return { cameOnline };
   }
@@ -21,7 +31,7 @@ export class EmbeddedPresence implements Presence {
     const expiresAt = Date.now() + ttlMs;
     const missing: ConnectionRoute[] = [];
     for (const route of routes) {
-      const entry = this.liveConnections(route.userId).get(routeKey(route));
+      const entry = this.liveConnections(route.userId).find((h) => sameRoute(h.route, route));
       if (entry) entry.expiresAt = expiresAt;
       else missing.push(route);
     }
@@ -30,16 +40,17 @@ export class EmbeddedPresence implements Presence {
 
   async removeConnection(route: ConnectionRoute): Promise<{ wentOffline: boolean }> {
     const conns = this.liveConnections(route.userId);
-    const removed = conns.delete(routeKey(route));
-    if (conns.size === 0) this.users.delete(route.userId);
-    return { wentOffline: removed && conns.size === 0 };
+    const i = conns.findIndex((h) => sameRoute(h.route, route));
+    if (i >= 0) conns.splice(i, 1);
+    if (conns.length === 0) this.users.delete(route.userId);
+    return { wentOffline: i >= 0 && conns.length === 0 };
   }
 
   async connectionsOf(userIds: string[]): Promise<Map<string, ConnectionRoute[]>> {
     const out = new Map<string, ConnectionRoute[]>();
     for (const userId of userIds) {
       const conns = this.liveConnections(userId);
-      if (conns.size > 0) out.set(userId, [...conns.values()].map((e) => e.route));
+      if (conns.length > 0) out.set(userId, conns.map((e) => e.route));
     }
     return out;
   }
@@ -94,17 +105,23 @@ export class EmbeddedPresence implements Presence {
     this.onlineByChat.clear();
   }
 
-  private liveConnections(userId: string): Map<string, { route: ConnectionRoute; expiresAt: number }> {
-    const conns = this.users.get(userId) ?? new Map<string, { route: ConnectionRoute; expiresAt: number }>();
+  // The user's connections with the expired ones dropped (in place). Not stored when empty.
+  private liveConnections(userId: string): Held[] {
+    const conns = this.users.get(userId);
+    if (!conns) return [];
     const now = Date.now();
-    for (const [k, e] of conns) if (e.expiresAt <= now) conns.delete(k);
-    if (conns.size === 0) this.users.delete(userId);
-    return conns;
+    let expired = false;
+    for (const h of conns) if (h.expiresAt <= now) expired = true;
+    if (!expired) return conns;
+    const live = conns.filter((h) => h.expiresAt > now);
+    if (live.length === 0) this.users.delete(userId);
+    else this.users.set(userId, live);
+    return live;
   }
 }
 
-function routeKey(r: ConnectionRoute): string {
-  return `${r.gatewayId}|${r.connectionId}`;
+function sameRoute(a: ConnectionRoute, b: ConnectionRoute): boolean {
+  return a.connectionId === b.connectionId && a.gatewayId === b.gatewayId;
 }
 
 export function createEmbeddedPresence(): Presence {
