@@ -122,8 +122,8 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
     deps.registry.hold(c);
     conn = c;
     c.reply(hello(identity, replyTo));
-    // Only when debug is on: log() makes a child logger that the connection would keep.
-    if (deps.logger.isLevelEnabled("debug")) log().debug({ userId: identity.userId }, "authenticated");
+    // Not log(): its child logger would stay with every connection.
+    deps.logger.debug({ connectionId, userId: identity.userId }, "authenticated");
     for (const f of held.splice(0)) void dispatch(c, f);
     // The user's chats are read once for the announcement and the snapshot.
     const chats = deps.handlers.chatsOf(identity.userId);
