@@ -18,7 +18,7 @@ const limits = {
 };
 
 // A real WebSocket pair on loopback; the server side's socket writes are counted.
-async function pair(): Promise<{ conn: ClientConnection; client: WebSocket; received: string[]; writes: () => number; close(): Promise<void> }> {
+async function pair(encoding: "json" | "proto" = "json"): Promise<{ conn: ClientConnection; client: WebSocket; received: string[]; frames: { data: Buffer; isBinary: boolean }[]; writes: () => number; close(): Promise<void> }> {
   const wss = new WebSocketServer({ noServer: true });
   const server: Server = createServer();
   const accepted = new Promise<{ ws: WebSocket; socket: Duplex }>((resolve) =>
@@ -28,7 +28,11 @@ async function pair(): Promise<{ conn: ClientConnection; client: WebSocket; rece
   const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
   const received: string[] = [];
   // ws hands text frames over as a Buffer (binaryType "nodebuffer").
-  client.on("message", (d) => received.push((d as Buffer).toString()));
+  const frames: { data: Buffer; isBinary: boolean }[] = [];
+  client.on("message", (d, isBinary) => {
+    received.push((d as Buffer).toString());
+    frames.push({ data: d as Buffer, isBinary });
+  });
   const { ws, socket } = await accepted;
   await new Promise((r) => client.once("open", r));
   let writes = 0;
@@ -41,11 +45,12 @@ async function pair(): Promise<{ conn: ClientConnection; client: WebSocket; rece
   const state = new SessionState();
   state.startAuth();
   state.registered();
-  const conn = new ClientConnection("c1", "alice", ws, "json", limits, state, () => undefined, socket, new TickCork());
+  const conn = new ClientConnection("c1", "alice", ws, encoding, limits, state, () => undefined, socket, new TickCork());
   return {
     conn,
     client,
     received,
+    frames,
     writes: () => writes,
     close: async () => {
       client.terminate();
@@ -93,6 +98,23 @@ test("a burst larger than the flush threshold is written as it grows, not held t
     await until(() => p.received.length === n);
     expect(p.writes()).toBeGreaterThanOrEqual(4);
     expect(p.received.map((f) => JSON.parse(f).message.seq)).toEqual(Array.from({ length: n }, (_, i) => String(i + 1)));
+  } finally {
+    await p.close();
+  }
+});
+
+test.each(["json", "proto"] as const)("pushed frames of every WebSocket length form reach the client intact (%s)", async (encoding) => {
+  const p = await pair(encoding);
+  try {
+    // Payload lengths around the 7-bit, 16-bit and 64-bit length forms of the frame header.
+    const bodies = ["x", "y".repeat(90), "z".repeat(200), "w".repeat(70_000)];
+    const frames = bodies.map((b, i) => message(i + 1, b));
+    for (const f of frames) expect(p.conn.push(f)).toBe(true);
+    await until(() => p.frames.length === bodies.length);
+    p.frames.forEach((got, i) => {
+      expect(got.isBinary).toBe(encoding === "proto");
+      expect(Buffer.compare(got.data, Buffer.from(frames[i].data(encoding)))).toBe(0);
+    });
   } finally {
     await p.close();
   }

@@ -1,7 +1,7 @@
 import type { Duplex } from "node:stream";
-import type { WebSocket } from "ws";
+import { WebSocket } from "ws";
 import type { MembershipChange, ServerFrame } from "@chat/proto";
-import type { OutgoingFrame } from "../protocol/outgoing-frame";
+import { OutgoingFrame } from "../protocol/outgoing-frame";
 import { encodeServerFrame, serverFrame, type Encoding } from "../protocol/frame-codec";
 import { ConnectionOperationLimiter, type Operation, type OperationLimits } from "../limits/operation-limits";
 import { OrderGuard } from "./order-guard";
@@ -36,6 +36,8 @@ export class ClientConnection {
   private queued = 0;
   private inFlight = 0;
   private paused = false;
+  // The write callback of pushed frames, made at the first push (an idle connection has none).
+  private onWritten?: () => void;
   alive = true;
   missedHeartbeats = 0;
   // Told when a membership frame about this connection's own user goes out (the gateway keeps
@@ -72,7 +74,7 @@ export class ClientConnection {
     const frame = out.frame;
     if (frame.kind.case === "message" && !this.guard.admit(frame.kind.value.chatId, frame.kind.value.seq)) return true;
     if (frame.kind.case === "membership" && frame.kind.value.userId === this.userId) this.onOwnMembership?.(this.userId, frame.kind.value.chatId, frame.kind.value.change);
-    return this.write(out.data(this.encoding));
+    return this.write(out, out.wire(this.encoding));
   }
 
   reply(frame: ServerFrame): void {
@@ -122,9 +124,12 @@ export class ClientConnection {
   }
 
   // JSON goes out as a text frame, whether a string (a reply) or the UTF-8 bytes a pushed frame
-  // was encoded to once for all its connections.
-  private write(data: string | Uint8Array): boolean {
-    const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+  // was encoded to once for all its connections. A pushed frame (`wire`: its WebSocket bytes,
+  // built once) goes straight to the socket while the WebSocket is open: ws adds no state to a
+  // frame without permessage-deflate, and its own writes (pings, close) go to the same socket in
+  // call order.
+  private write(data: string | Uint8Array | OutgoingFrame, wire?: Buffer): boolean {
+    const size = wire ? wire.byteLength : typeof data === "string" ? Buffer.byteLength(data) : (data as Uint8Array).byteLength;
     // bufferedAmount: bytes accepted by ws but not yet written to the kernel. A frame larger than
     // the byte bound still goes out when nothing is waiting, so one big sync page cannot close a
     // client that keeps up.
@@ -135,7 +140,12 @@ export class ClientConnection {
     }
     this.queued++;
     if (this.socket && this.cork) this.cork.cork(this.socket);
-    this.ws.send(data, { binary: this.encoding === "proto" }, () => this.queued--);
+    if (wire && this.socket && this.ws.readyState === WebSocket.OPEN) {
+      this.socket.write(wire, (this.onWritten ??= () => void this.queued--));
+    } else {
+      const payload = data instanceof OutgoingFrame ? data.data(this.encoding) : data;
+      this.ws.send(payload, { binary: this.encoding === "proto" }, () => this.queued--);
+    }
     if (this.socket && this.cork) this.cork.flushIfLarge(this.socket);
     return true;
   }

@@ -38,6 +38,8 @@ export async function startGatewayHttp(opts: {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: opts.maxFrameBytes,
+    // Never on: pushed frames are written to the socket pre-framed (ClientConnection.write).
+    perMessageDeflate: false,
     handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL_PROTO) ? SUBPROTOCOL_PROTO : protocols.has(SUBPROTOCOL_JSON) ? SUBPROTOCOL_JSON : false),
   });
   wss.on("connection", opts.onConnection);
