@@ -37,8 +37,9 @@ export interface EmbeddedStoreOptions {
 
 export const DEFAULT_CACHE_MB = 16;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
-// Counters of the recently active chats stay in memory: every send reads its chat's counter.
-const COUNTER_CACHE = 50_000;
+// Counters and member rows of the recently active chats stay in memory: every send reads its
+// chat's counter and its sender's member row.
+const HOT_KEY_CACHE = 50_000;
 // Member lists of the recently active chats (a few MB at most: a member is ~150 bytes).
 export const DEFAULT_MEMBER_LIST_ROWS = 50_000;
 
@@ -76,7 +77,7 @@ export class EmbeddedStore implements Store {
 
   private async open(): Promise<Opened> {
     const db = await openLevel(this.opts.dataDir, { cacheMb: this.opts.cacheMb ?? DEFAULT_CACHE_MB });
-    const commit = new GroupCommit(db, { cachedPrefixes: [key.counter("")], cacheEntries: COUNTER_CACHE, intervalMs: this.opts.commitIntervalMs ?? 0 });
+    const commit = new GroupCommit(db, { cachedPrefixes: [key.counter(""), key.memberPrefix], cacheEntries: HOT_KEY_CACHE, intervalMs: this.opts.commitIntervalMs ?? 0 });
     try {
       await checkFormat(commit);
       await importLegacyJournal(this.opts.dataDir, commit);

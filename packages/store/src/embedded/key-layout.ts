@@ -38,6 +38,7 @@ export const key = {
   chat: (chatId: string) => `c#${chatId}`,
   counter: (chatId: string) => `n#${chatId}`,
   member: (chatId: string, userId: string) => `m#${chatId}#${userId}`,
+  memberPrefix: "m#",
   membersOf: (chatId: string) => under(`m#${chatId}#`),
   // The by-user index of members (its value is the member too, so a page is one scan).
   membership: (userId: string, chatId: string) => `u#${userId}#${chatId}`,

@@ -1,5 +1,5 @@
 import { create, fromBinary } from "@bufbuild/protobuf";
-import { TOPICS } from "@chat/domain";
+import { TOPICS, decodeEvent } from "@chat/domain";
 import type { EventRecord } from "@chat/eventlog";
 import {
   ChatCreatedSchema,
@@ -36,7 +36,7 @@ export function frameForRecord(record: EventRecord): FanoutItem {
 function decode(record: EventRecord): FanoutItem {
   switch (record.topic) {
     case TOPICS.messagesPersisted.name: {
-      const { message } = fromBinary(MessagePersistedSchema, record.value);
+      const { message } = decodeEvent(MessagePersistedSchema, record.value);
       if (!message || !message.chatId || message.seq <= 0n) throw new Error("MessagePersisted without a message");
       return { chatId: message.chatId, frame: create(ServerFrameSchema, { kind: { case: "message", value: message } }), alsoNotify: [] };
     }

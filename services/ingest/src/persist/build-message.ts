@@ -1,6 +1,6 @@
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { TOPICS, computeMessageId } from "@chat/domain";
+import { TOPICS, computeMessageId, encodeEvent } from "@chat/domain";
 import { MessagePersistedSchema, MessageSchema, type Message } from "@chat/proto";
 import type { OutboxEntry } from "@chat/store";
 import { randomUUID } from "node:crypto";
@@ -23,7 +23,8 @@ export function buildMessage(send: SendInput, seq: bigint, createdAtMs: number):
     id: randomUUID(),
     topic: TOPICS.messagesPersisted.name,
     key: send.chatId,
-    payload: toBinary(MessagePersistedSchema, create(MessagePersistedSchema, { message })),
+    // Remembered with its bytes: fanout in the same process takes the object, not a decode.
+    payload: encodeEvent(MessagePersistedSchema, create(MessagePersistedSchema, { message })),
     createdAtMs,
     headers: send.traceHeaders,
     seq,
