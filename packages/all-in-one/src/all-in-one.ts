@@ -9,7 +9,7 @@ import { startIngest } from "@chat/ingest";
 import { createLogger, createMetricsRegistry, startTracing, type DestinationStream, type Logger } from "@chat/observability";
 import type { SpanExporter } from "@chat/observability";
 import { InProcessRpcHost } from "@chat/rpc";
-import { createEventLog, createPresence, createStore, createVerifier } from "@chat/wiring";
+import { createEventLog, createMembershipCache, createPresence, createStore, createVerifier } from "@chat/wiring";
 import { hasWebBuild, WEB_PATH, webAppRoutes } from "./web-app";
 
 export interface AllInOne {
@@ -63,6 +63,10 @@ export async function startAllInOne(overrides: Record<string, string> = {}, env:
   const child = (service: string) => createLogger(service, config.logLevel, runtime.logDestination);
 
   const ingest = await startIngest(config, { store, eventLog, rpc, logger: child("ingest"), metrics });
+  // Members from memory for fanout and gateway (ADR 0034): chatmgmt's membership writes drop
+  // the entries synchronously, the in-process event log's events do it again. After ingest,
+  // which created the topics its invalidation reader subscribes to.
+  const membership = createMembershipCache(config, { store, eventLog, logger: child("membership-cache"), metrics, service: "all-in-one" });
   let gatewayPort = 0;
   const web = webAppRoutes({
     dist: config.webDir,
@@ -75,10 +79,10 @@ export async function startAllInOne(overrides: Record<string, string> = {}, env:
       wsUrl: `ws://${hostOf(req.headers.host) ?? config.host}:${gatewayPort}/ws/v1`,
     }),
   });
-  const chatmgmt = await startChatMgmt(config, { store, eventLog, verifier, logger: child("chatmgmt"), metrics, httpRoutes: web });
-  const fanout = await startFanout(config, { store, eventLog, presence, rpc, logger: child("fanout"), metrics });
+  const chatmgmt = await startChatMgmt(config, { store: membership.writer, eventLog, verifier, logger: child("chatmgmt"), metrics, httpRoutes: web });
+  const fanout = await startFanout(config, { store: membership.store, eventLog, presence, rpc, logger: child("fanout"), metrics, ...(membership.invalidator ? { membershipEvents: membership.invalidator } : {}) });
   const gateway = await startGateway(config, {
-    store,
+    store: membership.store,
     presence,
     verifier,
     rpc,
@@ -103,6 +107,7 @@ export async function startAllInOne(overrides: Record<string, string> = {}, env:
       await chatmgmt.stop();
       await ingest.stop();
       await fanout.stop();
+      await membership.stop();
       await Promise.all([eventLog.close(), presence.close()]);
       await store.close();
       await devIssuer?.close();

@@ -72,12 +72,11 @@ export const envSchema = z
     CHAT_DYNAMODB_REGION: z.string().default("us-east-1"),
     CHAT_DYNAMODB_TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/).default("chat_"),
 
-    // Membership cache of fanout and gateway (ADR 0027): entries live at most this long (the
-    // safety net behind invalidation by memberships.changed; 0, the default for now, turns the
-    // cache off: see the ADR on Kafka outage recovery), at most
-    // this many member rows are held, and an invalidation arriving later than the lag bound
-    // empties the whole cache.
-    CHAT_MEMBERSHIP_CACHE_TTL_MS: z.coerce.number().int().min(0).default(0),
+    // Membership cache of fanout and gateway (ADR 0027, 0034): entries live at most this long
+    // (the safety net behind invalidation by memberships.changed; 0 turns the cache off), at
+    // most this many member rows are held, and an invalidation arriving later than the lag
+    // bound, or no read of the membership events for that long, empties the whole cache.
+    CHAT_MEMBERSHIP_CACHE_TTL_MS: z.coerce.number().int().min(0).default(60_000),
     CHAT_MEMBERSHIP_CACHE_MAX_ROWS: positiveInt.default(100_000),
     CHAT_MEMBERSHIP_CACHE_MAX_LAG_MS: positiveInt.default(5000),
 

@@ -230,7 +230,7 @@ describe("loadConfig", () => {
   });
 
   it("takes the membership cache's TTL (0 = off), row bound and lag bound; refuses bad values", () => {
-    expect(loadConfig({}).membershipCache).toEqual({ ttlMs: 0, maxRows: 100_000, maxLagMs: 5000 });
+    expect(loadConfig({}).membershipCache).toEqual({ ttlMs: 60_000, maxRows: 100_000, maxLagMs: 5000 });
     expect(loadConfig({ CHAT_MEMBERSHIP_CACHE_TTL_MS: "60000" }).membershipCache.ttlMs).toBe(60_000);
     expect(loadConfig({ CHAT_MEMBERSHIP_CACHE_TTL_MS: "0", CHAT_MEMBERSHIP_CACHE_MAX_ROWS: "10", CHAT_MEMBERSHIP_CACHE_MAX_LAG_MS: "100" }).membershipCache).toEqual({ ttlMs: 0, maxRows: 10, maxLagMs: 100 });
     expect(problemsOf(() => loadConfig({ CHAT_MEMBERSHIP_CACHE_TTL_MS: "-5" }))[0]).toMatch(/^CHAT_MEMBERSHIP_CACHE_TTL_MS: /);

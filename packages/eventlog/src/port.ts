@@ -51,6 +51,15 @@ export interface SubscribeOptions {
   // from the stream (a cache it invalidates) resets it here, since a member that was out of
   // the group may have missed records meanwhile.
   onAssigned?(assignment: Record<string, number[]>): void;
+  // Called after every round of reads from the log, with records or not (Kafka: each fetch,
+  // at least every CONSUMER_MAX_WAIT_MS while the broker answers). A reader whose state is only
+  // right while it keeps up (a cache it invalidates) notices a stalled read by its absence. An
+  // in-process log, whose reads cannot stall, need not call it.
+  onFetch?(): void;
+  // false: the group's position is never committed (a reader with a throwaway group of its
+  // own that starts from the latest record each time); it then writes nothing to the log.
+  // Default true.
+  commitOffsets?: boolean;
 }
 
 export interface Subscription {

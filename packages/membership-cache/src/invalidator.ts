@@ -15,19 +15,26 @@ export interface InvalidatorOptions {
   maxLagMs: number;
   // Pause between attempts to subscribe while the event log is unreachable.
   retryMs?: number;
+  // For an event log whose reads can stall (Kafka, which reports each fetch): when no fetch
+  // completed for this long, invalidations may be missing, so the cache is emptied and bypassed
+  // until the next fetch. Undefined: the log's reads cannot stall (the in-process log).
+  stallAfterMs?: number;
   now?: () => number;
 }
 
 // Keeps a MembershipCache fresh from `memberships.changed` and `chats.created`, read from the
-// end of the log by a group of this process's own. The cache serves entries only while the
-// subscription is up: before it started, after it failed and after stop() every read goes to
-// the store. On every (re)assignment the cache is emptied (the consumer may have missed events
-// while it was out of the group).
+// end of the log by a group of this process's own that never commits (ADR 0034). The cache
+// serves entries only while that reader keeps up: before it started, while its fetches stall
+// (a Kafka outage), after it failed and after stop() every read goes to the store, so the
+// callers (fanout deliveries, gateway checks) never wait for it. On every (re)assignment the
+// cache is emptied (the reader starts again from the end and may have missed events).
 export class MembershipInvalidator {
   private subscription: Subscription | undefined;
   private stopped = false;
   private retry: NodeJS.Timeout | undefined;
   private health: NodeJS.Timeout | undefined;
+  private lastFetch = 0;
+  private stalled = false;
   private readonly now: () => number;
 
   constructor(
@@ -63,6 +70,16 @@ export class MembershipInvalidator {
     await this.subscription?.stop();
   }
 
+  // The reader is keeping up again: entries may be kept from now on (whatever was missed
+  // while it stalled comes with its next batches, or the cache was emptied at reassignment).
+  private fetched(): void {
+    this.lastFetch = this.now();
+    if (!this.stalled || this.stopped || !this.subscription) return;
+    this.stalled = false;
+    this.cache.setActive(true);
+    this.logger.info({ groupId: this.options.groupId }, "membership events read again; membership cache active");
+  }
+
   private async attempt(): Promise<void> {
     if (this.stopped) return;
     try {
@@ -77,24 +94,38 @@ export class MembershipInvalidator {
           else this.applyRecords(batch.records);
         },
         onAssigned: () => this.cache.clear("assigned"),
+        onFetch: () => this.fetched(),
+        // A throwaway group: its position is worth nothing after a restart (it starts from the
+        // end and empties the cache), so committing it would only load the broker.
+        commitOffsets: false,
       });
       if (this.stopped) {
         await subscription.stop();
         return;
       }
       this.subscription = subscription;
+      // subscribe() resolved after the first fetch.
+      this.lastFetch = this.now();
+      this.stalled = false;
       this.cache.setActive(true);
       this.logger.info({ groupId: this.options.groupId }, "membership cache active");
-      // A consumer that failed for good delivers no more invalidations: bypass the cache and
-      // subscribe again.
+      const { stallAfterMs } = this.options;
       this.health = setInterval(() => {
-        if (subscription.healthy() || this.stopped) return;
+        if (this.stopped) return;
+        if (stallAfterMs !== undefined && !this.stalled && this.now() - this.lastFetch > stallAfterMs) {
+          this.stalled = true;
+          this.cache.setActive(false);
+          this.logger.warn({ groupId: this.options.groupId, stallAfterMs }, "membership events not read for a while; reading members from the store until they are");
+        }
+        // A consumer that failed for good delivers no more invalidations: bypass the cache and
+        // subscribe again.
+        if (subscription.healthy()) return;
         clearInterval(this.health);
         this.cache.setActive(false);
         this.subscription = undefined;
         this.logger.warn({ groupId: this.options.groupId }, "membership cache invalidation stopped; reading members from the store until it is back");
         void subscription.stop().catch(() => undefined).then(() => this.attempt());
-      }, 1000);
+      }, Math.min(1000, stallAfterMs ?? 1000));
       this.health.unref();
     } catch (err) {
       this.logger.warn({ err, groupId: this.options.groupId }, "membership cache cannot subscribe to membership events yet; reading members from the store meanwhile");

@@ -91,3 +91,37 @@ test("an event log that cannot be reached leaves the cache bypassed, and start()
   await invalidator.stop();
   await log.close();
 });
+
+test("while the reader's fetches stall (a Kafka outage) the cache is emptied and bypassed; the next fetch turns it on again", async () => {
+  const log = createEmbeddedEventLog();
+  await log.ensureTopics(MEMBERSHIP_TOPICS);
+  // The in-process log never stalls: its fetches are reported by hand here, as Kafka's are.
+  let fetched: (() => void) | undefined;
+  const subscribe = log.subscribe.bind(log);
+  log.subscribe = async (options) => {
+    fetched = options.onFetch;
+    expect(options.commitOffsets).toBe(false);
+    return subscribe(options);
+  };
+  const { store, calls } = reads(new Map([["c1", ["a"]]]));
+  const cleared: string[] = [];
+  let now = Date.now();
+  const cache = new MembershipCache(store, { ttlMs: 600_000, maxRows: 100 }, { read() {}, cleared: (r) => cleared.push(r) });
+  const invalidator = new MembershipInvalidator(cache, log, { groupId: "g4", maxLagMs: 5000, stallAfterMs: 50, now: () => now }, silent);
+  await invalidator.start();
+  await cache.listMembers("c1");
+  await cache.listMembers("c1");
+  expect(calls.n).toBe(1);
+  now += 1000; // no fetch for a second: the health check (every stallAfterMs) notices
+  await until(() => cleared.includes("inactive"));
+  expect(cache.size.entries).toBe(0);
+  await cache.listMembers("c1");
+  await cache.listMembers("c1");
+  expect(calls.n).toBe(3); // bypassed: nothing kept
+  fetched!();
+  await cache.listMembers("c1");
+  await cache.listMembers("c1");
+  expect(calls.n).toBe(4); // active again
+  await invalidator.stop();
+  await log.close();
+});

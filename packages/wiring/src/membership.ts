@@ -1,24 +1,28 @@
 import { randomUUID } from "node:crypto";
 import type { Config } from "@chat/config";
 import type { EventLog } from "@chat/eventlog";
-import { MembershipCache, MembershipInvalidator, withMembershipCache, type ClearReason, type ReadKind, type ReadOutcome } from "@chat/membership-cache";
+import { MembershipCache, MembershipInvalidator, withMembershipCache, withMembershipInvalidation, type ClearReason, type ReadKind, type ReadOutcome } from "@chat/membership-cache";
 import { Counter, Gauge, type Logger, type Registry } from "@chat/observability";
 import type { Store } from "@chat/store";
 
 export interface CachedMembership {
   // The store to hand to the service: member reads from the cache, the rest unchanged.
   store: Store;
+  // For a membership writer in the same process (chatmgmt in all-in-one): reads go to the
+  // store, and each membership write drops its entries as soon as it is made, before its event
+  // is even published. Same as `store` when the cache is off.
+  writer: Store;
   // Fanout feeds the membership events of its own batches here (undefined: cache off).
   invalidator?: MembershipInvalidator;
   stop(): Promise<void>;
 }
 
-// The membership cache of one process (ADR 0027), invalidated by the membership events it reads
-// from the event log with a group of its own. Starting never waits for the event log: until the
-// invalidation subscription is up (a group join, seconds), member reads go to the store.
+// The membership cache of one process (ADR 0027, 0034), invalidated by the membership events it
+// reads from the event log with a group of its own. Starting never waits for the event log: until
+// the invalidation subscription is up (a group join), member reads go to the store.
 export function createMembershipCache(config: Config, deps: { store: Store; eventLog: EventLog; logger: Logger; metrics: Registry; service: string }): CachedMembership {
   const { ttlMs, maxRows, maxLagMs } = config.membershipCache;
-  if (ttlMs === 0) return { store: deps.store, stop: async () => {} };
+  if (ttlMs === 0) return { store: deps.store, writer: deps.store, stop: async () => {} };
   const reads = new Counter({ name: "membership_cache_reads_total", help: "Member reads by kind and outcome (hit, miss, bypass)", labelNames: ["read", "outcome"], registers: [deps.metrics] });
   const clears = new Counter({ name: "membership_cache_clears_total", help: "Times the whole membership cache was emptied, by reason", labelNames: ["reason"], registers: [deps.metrics] });
   // Children bound once: a read is on the hot path of every delivery batch.
@@ -39,8 +43,18 @@ export function createMembershipCache(config: Config, deps: { store: Store; even
     },
   });
   const logger = deps.logger.child({ component: "membership-cache" });
-  const invalidator = new MembershipInvalidator(cache, deps.eventLog, { groupId: `membership-cache-${deps.service}-${randomUUID().slice(0, 8)}`, maxLagMs }, logger);
-  // Not awaited: joining a consumer group takes seconds, and the event log may be down.
+  const invalidator = new MembershipInvalidator(
+    cache,
+    deps.eventLog,
+    {
+      groupId: `membership-cache-${deps.service}-${randomUUID().slice(0, 8)}`,
+      maxLagMs,
+      // Kafka's reads stall in an outage; the in-process log's cannot.
+      ...(config.eventLog.kind === "kafka" ? { stallAfterMs: maxLagMs } : {}),
+    },
+    logger,
+  );
+  // Not awaited: joining a consumer group takes a moment, and the event log may be down.
   void invalidator.start();
-  return { store: withMembershipCache(deps.store, cache), invalidator, stop: () => invalidator.stop() };
+  return { store: withMembershipCache(deps.store, cache), writer: withMembershipInvalidation(deps.store, cache), invalidator, stop: () => invalidator.stop() };
 }

@@ -20,7 +20,7 @@ export async function start(config: Config, runtime: { logger?: Logger; metrics?
   ]);
   // Members per chat per batch from memory, not a store query each (ADR 0027). Only when the
   // event log is Kafka: an embedded one in a process of its own carries no other process's changes.
-  const membership: CachedMembership = config.eventLog.kind === "kafka" ? createMembershipCache(config, { store, eventLog, logger, metrics, service: "fanout" }) : { store, stop: async () => {} };
+  const membership: CachedMembership = config.eventLog.kind === "kafka" ? createMembershipCache(config, { store, eventLog, logger, metrics, service: "fanout" }) : { store, writer: store, stop: async () => {} };
   const fanout = await startFanout(config, {
     store: membership.store,
     eventLog,

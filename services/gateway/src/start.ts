@@ -14,7 +14,7 @@ export async function start(config: Config, runtime: { logger?: Logger; metrics?
   // invalidated by the membership events on Kafka (ADR 0027). An embedded event log in a process
   // of its own would never carry other processes' changes: no cache then.
   const eventLog = config.eventLog.kind === "kafka" && config.membershipCache.ttlMs > 0 ? await createEventLog(config, logger, metrics) : undefined;
-  const membership: CachedMembership = eventLog ? createMembershipCache(config, { store, eventLog, logger, metrics, service: "gateway" }) : { store, stop: async () => {} };
+  const membership: CachedMembership = eventLog ? createMembershipCache(config, { store, eventLog, logger, metrics, service: "gateway" }) : { store, writer: store, stop: async () => {} };
   const gateway = await startGateway(config, {
     store: membership.store,
     presence,

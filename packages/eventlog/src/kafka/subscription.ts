@@ -20,6 +20,7 @@ export async function subscribeKafka(
 ): Promise<Subscription> {
   const { groupId, topics, handleBatch } = options;
   const fromBeginning = options.fromBeginning ?? false;
+  const commitOffsets = options.commitOffsets ?? true;
   const consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
@@ -42,6 +43,8 @@ export async function subscribeKafka(
   consumer.on(consumer.events.STOP, () => {
     assignment = {};
   });
+  const onFetch = options.onFetch;
+  if (onFetch) consumer.on(consumer.events.FETCH, () => onFetch());
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) {
       failed = true;
@@ -68,6 +71,7 @@ export async function subscribeKafka(
     // autoCommit off commitOffsetsIfNecessary() without arguments commits nothing.
     const lastOffset = batch.lastOffset();
     resolveOffset(lastOffset);
+    if (!commitOffsets) return;
     await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }] });
   };
 
