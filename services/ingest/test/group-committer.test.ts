@@ -348,4 +348,27 @@ describe("backpressure (ADR 0017)", () => {
     await Promise.all([blocker, next]);
     expect((await store.listMessages("c", { limit: 10 })).map((m) => m.clientMessageId)).toEqual(["first", "blocker", "next"]);
   });
+  test("a queued send is answered overloaded just before its caller's deadline, even while its chat is in a commit", async () => {
+    await chat("c", ["u1"]);
+    const others = Array.from({ length: 20 }, (_, i) => `o${i}`);
+    for (const o of others) await chat(o, ["u1"]);
+    let now = 1000;
+    const rec = recording(store);
+    const committer = new GroupCommitter(rec.store, LIMITS, () => undefined, undefined, () => now);
+    const g = gate();
+    rec.ctl.hold = g.opened;
+    const blocker = committer.submit(send("c", "u1", "blocker"));
+    // Its caller gives it 1 s; the commit ahead of it hangs (a starved store).
+    const waiting = committer.submit(send("c", "u1", "waiting"), 2000);
+    now = 1950; // inside the last tenth of the caller's time, the caller still listening
+    // Sends of other chats arrive: the queue is looked at again.
+    const more = others.map((o) => committer.submit(send(o, "u1", "m")));
+    const refused = await waiting.catch((e: ChatError) => e);
+    expect(refused).toMatchObject({ code: "unavailable", details: { reason: "overloaded" } });
+    expect((refused as ChatError).retryAfterMs).toBeGreaterThanOrEqual(100);
+    rec.ctl.hold = undefined;
+    g.open();
+    await Promise.all([blocker, ...more]);
+    expect((await store.listMessages("c", { limit: 10 })).map((m) => m.clientMessageId)).toEqual(["blocker"]);
+  });
 });

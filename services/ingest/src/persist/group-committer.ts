@@ -36,7 +36,10 @@ export interface CommitOutcome {
 
 interface Pending extends SendInput {
   bytes: number;
+  // When the answer must be on its way: the caller's deadline less a reply margin.
   deadlineAtMs?: number;
+  // The caller's own deadline.
+  callerDeadlineAtMs?: number;
   resolve(o: CommitOutcome): void;
   reject(e: unknown): void;
 }
@@ -52,6 +55,13 @@ const SEND_OVERHEAD_BYTES = 1024;
 const TIME_MARGIN = 1.25;
 // Without a commit ending for this long, the next send is tried whatever the estimate says.
 const PROBE_AFTER_MS = 5000;
+// An answer must reach the caller before its deadline, through a busy event loop and the
+// network: a queued send is given up this share of the caller's time before its deadline (at
+// most MAX_REPLY_MARGIN_MS), so the caller hears "overloaded, retry after" rather than timing
+// out, which the gateway's breaker counts as ingest failing (ADR-009) and which then fails
+// every user's sends fast for its cool-down.
+const REPLY_MARGIN = 0.1;
+const MAX_REPLY_MARGIN_MS = 1000;
 // Sends of distinct chats and senders that fill a transaction (5 items each of 100).
 const FULL_HINT = 20;
 
@@ -85,7 +95,8 @@ export class GroupCommitter {
     return this.total;
   }
 
-  submit(send: SendInput, deadlineAtMs?: number): Promise<CommitOutcome> {
+  submit(send: SendInput, callerDeadlineAtMs?: number): Promise<CommitOutcome> {
+    const deadlineAtMs = callerDeadlineAtMs === undefined ? undefined : callerDeadlineAtMs - Math.min(MAX_REPLY_MARGIN_MS, Math.max(0, REPLY_MARGIN * (callerDeadlineAtMs - this.now())));
     const chatAhead = this.perChat.get(send.chatId) ?? 0;
     if (chatAhead >= this.limits.maxPerChat) {
       return Promise.reject(overloaded(`${chatAhead} sends of this chat are already waiting`, this.pace.retryAfterMs(this.pace.expectedMs(chatAhead, this.total, true, this.limits.maxInFlight))));
@@ -105,7 +116,7 @@ export class GroupCommitter {
       this.perChat.set(send.chatId, chatAhead + 1);
       this.total++;
       const bytes = 2 * (Buffer.byteLength(send.body) + Buffer.byteLength(send.contentType)) + SEND_OVERHEAD_BYTES;
-      this.queue.push({ ...send, bytes, deadlineAtMs, resolve: this.settled(send.chatId, resolve), reject: this.settled(send.chatId, reject) });
+      this.queue.push({ ...send, bytes, deadlineAtMs, callerDeadlineAtMs, resolve: this.settled(send.chatId, resolve), reject: this.settled(send.chatId, reject) });
       // Planning walks the queue: while commits run, look again only every FULL_HINT new sends
       // (a further commit needs a whole transaction's worth anyway), not on every send.
       if (this.inFlight === 0 || this.queue.length - this.plannedAt >= FULL_HINT) this.pump();
@@ -158,9 +169,11 @@ export class GroupCommitter {
     }
   }
 
-  // A send whose caller is gone is not stored; one whose turn comes too late to finish in
-  // time is told so while its caller still listens. Only sends of chats that can go now: those
-  // of busy chats are looked at when their turn comes. When no commit has ended for a while,
+  // A send whose caller is gone, or about to be, is not stored: it is answered while the caller
+  // still listens (sends of busy chats too: a queued send is never in a commit). One whose turn
+  // comes too late to finish in time at the observed pace is told so too; that estimate is made
+  // only for sends of chats that can go now, the others when their turn comes. When no commit
+  // has ended for a while,
   // the first send goes anyway (a probe): an estimate left high by a slow spell would
   // otherwise refuse everything and never learn better.
   private dropLate(): void {
@@ -168,11 +181,13 @@ export class GroupCommitter {
     const commitMs = TIME_MARGIN * this.pace.commitMs();
     let head = now - this.lastCommitEndedAt >= PROBE_AFTER_MS;
     this.queue = this.queue.filter((p) => {
-      if (p.deadlineAtMs === undefined || this.busy.has(p.chatId)) return true;
+      if (p.deadlineAtMs === undefined) return true;
       if (now >= p.deadlineAtMs) {
-        p.reject(new ChatError("deadline_exceeded", "the caller's deadline passed while the send waited; nothing was stored"));
+        if (now >= (p.callerDeadlineAtMs ?? p.deadlineAtMs)) p.reject(new ChatError("deadline_exceeded", "the caller's deadline passed while the send waited; nothing was stored"));
+        else p.reject(overloaded("the send waited until just before its deadline; nothing was stored", this.pace.retryAfterMs(commitMs)));
         return false;
       }
+      if (this.busy.has(p.chatId)) return true;
       if (!head && now + commitMs > p.deadlineAtMs) {
         p.reject(overloaded("the send would not finish before its deadline", this.pace.retryAfterMs(commitMs)));
         return false;
