@@ -13,4 +13,4 @@ export { CircuitBreaker, type BreakerState, type BreakerOptions, type BreakerGat
 export { assertDecimalInt64, isDecimalInt64Json } from "./json/decimal-int64";
 export { isTraceparent, traceIdOf, spanIdOf } from "./trace-context";
 export { Lru } from "./collections/lru";
-export { encodeEvent, decodeEvent } from "./events/event-codec";
+export { encodeEvent, decodeEvent, encodeMessage, encodeMessagePersisted } from "./events/event-codec";

@@ -1,6 +1,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
-import { ChatCreatedSchema, MessagePersistedSchema } from "@chat/proto";
-import { decodeEvent, encodeEvent } from "../src";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { ChatCreatedSchema, MessagePersistedSchema, MessageSchema } from "@chat/proto";
+import { decodeEvent, encodeEvent, encodeMessage, encodeMessagePersisted } from "../src";
 
 const event = () => create(MessagePersistedSchema, { message: { chatId: "c1", seq: 7n, senderId: "u1", body: "hi" } });
 
@@ -29,5 +30,26 @@ describe("event codec", () => {
 
   test("malformed bytes still fail to decode", () => {
     expect(() => decodeEvent(MessagePersistedSchema, new Uint8Array([0x0a, 0xff]))).toThrow();
+  });
+});
+
+describe("one encoding of a message for its record and its event", () => {
+  const message = () =>
+    create(MessageSchema, { chatId: "c1", seq: 300n, messageId: "m".repeat(64), senderId: "u1", clientMessageId: "k1", body: "héllo ✓ ".repeat(40), contentType: "text/plain", createdAt: timestampFromMs(1_700_000_000_123) });
+
+  test("encodeMessage is toBinary, made once per message object", () => {
+    const m = message();
+    const bytes = encodeMessage(m);
+    expect(bytes).toEqual(toBinary(MessageSchema, m));
+    expect(encodeMessage(m)).toBe(bytes);
+  });
+
+  test("encodeMessagePersisted gives toBinary's bytes of the event, and the event back in this process", () => {
+    for (const m of [message(), create(MessageSchema, { chatId: "c", seq: 1n }), create(MessageSchema, {})]) {
+      const bytes = encodeMessagePersisted(m);
+      expect(bytes).toEqual(toBinary(MessagePersistedSchema, create(MessagePersistedSchema, { message: m })));
+      expect(decodeEvent(MessagePersistedSchema, bytes).message).toBe(m);
+      expect(decodeEvent(MessagePersistedSchema, new Uint8Array(bytes)).message).toEqual(m);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ChatSchema, MemberSchema, MessageSchema, ReceiptPositionSchema, type Chat, type Member, type Message, type ReceiptPosition } from "@chat/proto";
+import { encodeMessage } from "@chat/domain";
 import type { IdempotencyRecord, OutboxEntry } from "../port";
 
 // Values as stored: proto values in their binary encoding (compact, and what the rest of the
@@ -17,7 +18,8 @@ const parse = <T>(b: Uint8Array): T => JSON.parse(utf8(b)) as T;
 export const codec = {
   chat: { encode: (c: Chat) => toBinary(ChatSchema, c), decode: (b: Uint8Array) => fromBinary(ChatSchema, b) },
   member: { encode: (m: Member) => toBinary(MemberSchema, m), decode: (b: Uint8Array) => fromBinary(MemberSchema, b) },
-  message: { encode: (m: Message) => toBinary(MessageSchema, m), decode: (b: Uint8Array) => fromBinary(MessageSchema, b) },
+  // Encoded once per message object: ingest's event carries the same bytes.
+  message: { encode: (m: Message) => encodeMessage(m), decode: (b: Uint8Array) => fromBinary(MessageSchema, b) },
   receipt: { encode: (r: ReceiptPosition) => toBinary(ReceiptPositionSchema, r), decode: (b: Uint8Array) => fromBinary(ReceiptPositionSchema, b) },
   counter: { encode: (seq: bigint) => Buffer.from(seq.toString(), "latin1"), decode: (b: Uint8Array) => BigInt(utf8(b)) },
   idempotency: {

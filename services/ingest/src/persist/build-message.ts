@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { TOPICS, computeMessageId, encodeEvent } from "@chat/domain";
-import { MessagePersistedSchema, MessageSchema, type Message } from "@chat/proto";
+import { TOPICS, computeMessageId, encodeMessagePersisted } from "@chat/domain";
+import { MessageSchema, type Message } from "@chat/proto";
 import type { OutboxEntry } from "@chat/store";
 import { randomUUID } from "node:crypto";
 
@@ -23,8 +23,9 @@ export function buildMessage(send: SendInput, seq: bigint, createdAtMs: number):
     id: randomUUID(),
     topic: TOPICS.messagesPersisted.name,
     key: send.chatId,
-    // Remembered with its bytes: fanout in the same process takes the object, not a decode.
-    payload: encodeEvent(MessagePersistedSchema, create(MessagePersistedSchema, { message })),
+    // Around the message's one encoding (the store writes the same bytes), and remembered with
+    // its bytes: fanout in the same process takes the event object, not a decode.
+    payload: encodeMessagePersisted(message),
     createdAtMs,
     headers: send.traceHeaders,
     seq,
