@@ -58,7 +58,8 @@ export interface SubscribeOptions {
   onFetch?(): void;
   // false: the group's position is never committed (a reader with a throwaway group of its
   // own that starts from the latest record each time); it then writes nothing to the log.
-  // Default true.
+  // Default true. Kafka only: the in-process log keeps positions in memory anyway and releases
+  // records by them, so it ignores this.
   commitOffsets?: boolean;
 }
 

@@ -19,6 +19,11 @@ export interface InvalidatorOptions {
   // completed for this long, invalidations may be missing, so the cache is emptied and bypassed
   // until the next fetch. Undefined: the log's reads cannot stall (the in-process log).
   stallAfterMs?: number;
+  // false for Kafka: the group is a throwaway (it starts from the end and the cache is emptied
+  // on every assignment), so committing its position would only load the broker. The
+  // in-process log keeps positions in memory and releases the records every group has passed
+  // by them, so there it stays true (the default).
+  commitOffsets?: boolean;
   now?: () => number;
 }
 
@@ -95,9 +100,7 @@ export class MembershipInvalidator {
         },
         onAssigned: () => this.cache.clear("assigned"),
         onFetch: () => this.fetched(),
-        // A throwaway group: its position is worth nothing after a restart (it starts from the
-        // end and empties the cache), so committing it would only load the broker.
-        commitOffsets: false,
+        commitOffsets: this.options.commitOffsets ?? true,
       });
       if (this.stopped) {
         await subscription.stop();

@@ -49,8 +49,9 @@ export function createMembershipCache(config: Config, deps: { store: Store; even
     {
       groupId: `membership-cache-${deps.service}-${randomUUID().slice(0, 8)}`,
       maxLagMs,
-      // Kafka's reads stall in an outage; the in-process log's cannot.
-      ...(config.eventLog.kind === "kafka" ? { stallAfterMs: maxLagMs } : {}),
+      // Kafka's reads stall in an outage, the in-process log's cannot; a Kafka position of a
+      // throwaway group is not worth a commit, the in-process log releases records by them.
+      ...(config.eventLog.kind === "kafka" ? { stallAfterMs: maxLagMs, commitOffsets: false } : {}),
     },
     logger,
   );
