@@ -5,6 +5,7 @@ import type { FrameRouter } from "@chat/routing";
 import type { Store } from "@chat/store";
 import type { ClientConnection } from "../src/connection/client-connection";
 import { createFrameHandlers } from "../src/handlers/frame-handlers";
+import type { OutgoingFrame } from "../src/protocol/outgoing-frame";
 
 // Presence announce and snapshot over the per-chat online index (ADR 0025): a connect costs
 // work in proportion to the user's chats and online contacts, never to the chats' sizes.
@@ -39,7 +40,7 @@ function setup() {
     const route: ConnectionRoute = { userId, gatewayId: "gw-1", connectionId: `conn-${userId}` };
     const { cameOnline } = await presence.registerConnection(route, 60_000);
     const replies: ServerFrame[] = [];
-    const conn = { userId, reply: (f: ServerFrame) => replies.push(f) } as unknown as ClientConnection;
+    const conn = { userId, push: (f: OutgoingFrame) => replies.push(f.frame) } as unknown as ClientConnection;
     const ids = await handlers.chatsOf(userId);
     if (cameOnline) await handlers.announcePresence(userId, true, ids);
     await handlers.presenceSnapshot(conn, ids);

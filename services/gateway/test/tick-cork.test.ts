@@ -119,3 +119,19 @@ test.each(["json", "proto"] as const)("pushed frames of every WebSocket length f
     await p.close();
   }
 });
+
+test("a push to a connection whose WebSocket is closing is refused, and nothing is handed to ws", async () => {
+  const p = await pair();
+  try {
+    p.client.close(1000, "bye");
+    // The server side's WebSocket leaves OPEN when the client's close frame arrives.
+    let seq = 0;
+    await until(() => !p.conn.push(message(++seq)));
+    const before = p.writes();
+    expect(p.conn.push(message(++seq))).toBe(false);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(p.writes()).toBe(before);
+  } finally {
+    await p.close();
+  }
+});

@@ -129,6 +129,9 @@ export class ClientConnection {
   // frame without permessage-deflate, and its own writes (pings, close) go to the same socket in
   // call order.
   private write(data: string | Uint8Array | OutgoingFrame, wire?: Buffer): boolean {
+    // Closing (the client's close frame arrived, or ours went out): ws would only make an error
+    // per frame for its callback.
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
     const size = wire ? wire.byteLength : typeof data === "string" ? Buffer.byteLength(data) : (data as Uint8Array).byteLength;
     // bufferedAmount: bytes accepted by ws but not yet written to the kernel. A frame larger than
     // the byte bound still goes out when nothing is waiting, so one big sync page cannot close a
@@ -140,7 +143,7 @@ export class ClientConnection {
     }
     this.queued++;
     if (this.socket && this.cork) this.cork.cork(this.socket);
-    if (wire && this.socket && this.ws.readyState === WebSocket.OPEN) {
+    if (wire && this.socket) {
       this.socket.write(wire, (this.onWritten ??= () => void this.queued--));
     } else {
       const payload = data instanceof OutgoingFrame ? data.data(this.encoding) : data;

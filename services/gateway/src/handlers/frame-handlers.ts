@@ -1,5 +1,5 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { ChatError, validateId, validateSend, type ReceiptKind } from "@chat/domain";
+import { ChatError, Lru, validateId, validateSend, type ReceiptKind } from "@chat/domain";
 import { MembershipChange, PresenceStatus, type ClientFrame, type ServerFrame } from "@chat/proto";
 import { inSpan, SpanKind, type Logger } from "@chat/observability";
 import type { Presence } from "@chat/presence";
@@ -9,6 +9,11 @@ import type { ClientConnection } from "../connection/client-connection";
 import type { IngestClient } from "../ingest/ingest-client";
 import { TypingCoalescer } from "../limits/typing-coalescer";
 import { serverFrame } from "../protocol/frame-codec";
+import { OutgoingFrame } from "../protocol/outgoing-frame";
+
+// "X is online" frames of recently snapshotted users, each encoded once: in a big chat every
+// newcomer's snapshot names the same online members (up to presenceAnnounceMaxChats chats' worth).
+const ONLINE_FRAMES = 10_000;
 
 export interface HandlerDeps {
   store: Store;
@@ -26,6 +31,12 @@ type Kind<K extends NonNullable<ClientFrame["kind"]["case"]>> = Extract<ClientFr
 // Rate limits are taken before a handler runs (session.ts, limits/operation-limits.ts).
 export function createFrameHandlers(deps: HandlerDeps) {
   const { store, limits } = deps;
+  const onlineFrames = new Lru<string, OutgoingFrame>(ONLINE_FRAMES);
+  const onlineFrame = (userId: string): OutgoingFrame => {
+    let f = onlineFrames.get(userId);
+    if (!f) onlineFrames.set(userId, (f = new OutgoingFrame(serverFrame({ case: "presence", value: { userId, status: PresenceStatus.ONLINE } }))));
+    return f;
+  };
   const typing = new TypingCoalescer(limits.typingRelayIntervalMs, (userId, chatId, active) => {
     const frame = serverFrame({ case: "typing", value: { chatId, userId, active } });
     // Relayed to online members only, never stored.
@@ -153,7 +164,7 @@ export function createFrameHandlers(deps: HandlerDeps) {
       if (candidates.length === 0) return;
       const online = await deps.presence.connectionsOf(candidates);
       for (const userId of candidates) {
-        if (online.has(userId)) conn.reply(serverFrame({ case: "presence", value: { userId, status: PresenceStatus.ONLINE } }));
+        if (online.has(userId)) conn.push(onlineFrame(userId));
       }
       const stale = candidates.filter((u) => !online.has(u));
       if (stale.length > 0) await prune(stale, chatIds);
