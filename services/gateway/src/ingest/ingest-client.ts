@@ -23,6 +23,8 @@ const RETRY = "retry with the same client_message_id";
 // The port is gRPC to an ingest replica, or ingest itself in the all-in-one: the same here.
 export class IngestClient {
   readonly breaker: CircuitBreaker;
+  // Calls ingest answered so far (stored, refused, any error its own code raised).
+  private answers = 0;
 
   constructor(
     private readonly api: IngestApi,
@@ -38,14 +40,26 @@ export class IngestClient {
     if (!gate.allowed) {
       throw unavailable("ingest_breaker_open", `message store is unavailable (circuit open after repeated failures); ${RETRY}`, gate.retryAfterMs);
     }
+    const startedAt = Date.now();
+    const answersBefore = this.answers;
     try {
       // A request built for this call alone: the port may hand it to ingest as it is.
-      const res = await this.api.persistMessage(create(PersistMessageRequestSchema, input), { deadlineAtMs: Date.now() + this.deadlineMs, trace: traceHeaders() });
+      const res = await this.api.persistMessage(create(PersistMessageRequestSchema, input), { deadlineAtMs: startedAt + this.deadlineMs, trace: traceHeaders() });
+      this.answers++;
       this.breaker.onSuccess();
       return res;
     } catch (e) {
       // The port throws ChatError: ingest's own answer, or CallNotAnswered.
       const err = e instanceof ChatError ? e : new CallNotAnswered("failed", "internal error", e);
+      if (!(err instanceof CallNotAnswered)) this.answers++;
+      // Timed out while ingest answered other calls meanwhile: ingest is alive and this send
+      // waited too long (a commit stalled on a starved store). That is load, not failure: the
+      // sender retries after a second and the breaker is left as it is, so one slow spell does
+      // not fail every user's sends for the cool-down. A hung or unreachable ingest answers
+      // nothing, and its timeouts count as before (and always while half-open).
+      if (err instanceof CallNotAnswered && err.reason === "timeout" && this.answers > answersBefore && this.breaker.state === "green") {
+        throw unavailable("ingest_overloaded", `message store is overloaded (no answer within ${this.deadlineMs} ms); ${RETRY}`, 1000, e);
+      }
       // Ingest shedding load is alive and answering: the sender waits the retry-after ingest
       // chose, and the breaker stays closed so one flooding chat does not fail every user's sends.
       if (err.code === "unavailable" && err.details.reason === "overloaded") {
