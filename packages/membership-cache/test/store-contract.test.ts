@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeStoreContract } from "@chat/store/contract";
+import { describeStoreContract, reopenableStore } from "@chat/store/contract";
 import { createEmbeddedStore } from "@chat/store/embedded";
 import type { Store } from "@chat/store";
 import { MembershipCache, withMembershipCache, withMembershipInvalidation } from "../src";
@@ -26,18 +26,6 @@ for (const writes of ["cached", "invalidating"] as const) {
         get: (target, prop, receiver) => (prop === "listMembers" || prop === "getMember" || prop === "listMembershipsOfUser" ? Reflect.get(cached, prop) : Reflect.get(target, prop, receiver)),
       });
     };
-    const subject = {
-      store: await open(),
-      async reopen() {
-        await subject.store.close();
-        subject.store = await open();
-        return subject.store;
-      },
-      async cleanup() {
-        await subject.store.close();
-        await rm(dataDir, { recursive: true, force: true });
-      },
-    };
-    return subject;
+    return reopenableStore(open, () => rm(dataDir, { recursive: true, force: true }));
   });
 }

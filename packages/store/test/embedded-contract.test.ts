@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeStoreContract } from "../src/contract";
+import { describeStoreContract, reopenableStore } from "../src/contract";
 import { createEmbeddedStore } from "../src/embedded";
 import type { Store } from "../src/port";
 
@@ -13,17 +13,5 @@ describeStoreContract("embedded", async () => {
     await store.bootstrap();
     return store;
   };
-  const subject = {
-    store: await open(),
-    async reopen() {
-      await subject.store.close();
-      subject.store = await open();
-      return subject.store;
-    },
-    async cleanup() {
-      await subject.store.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-  return subject;
+  return reopenableStore(open, () => rm(dataDir, { recursive: true, force: true }));
 });

@@ -31,6 +31,23 @@ export interface StoreUnderTest {
   cleanup(): Promise<void>;
 }
 
+// A StoreUnderTest from how to open the store on its backing data and how to remove that data.
+export async function reopenableStore(open: () => Promise<Store>, removeData: () => Promise<void>): Promise<StoreUnderTest> {
+  const subject: StoreUnderTest = {
+    store: await open(),
+    async reopen() {
+      await subject.store.close();
+      subject.store = await open();
+      return subject.store;
+    },
+    async cleanup() {
+      await subject.store.close();
+      await removeData();
+    },
+  };
+  return subject;
+}
+
 const T0 = Date.UTC(2025, 0, 1);
 
 export function describeStoreContract(name: string, factory: () => Promise<StoreUnderTest>): void {

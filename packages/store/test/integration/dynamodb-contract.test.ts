@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { describeStoreContract } from "../../src/contract";
+import { describeStoreContract, reopenableStore } from "../../src/contract";
 import { createDynamoStore, TABLES, tableNames } from "../../src/dynamodb";
 import type { Store } from "../../src/port";
 
@@ -19,23 +19,17 @@ process.env.AWS_SECRET_ACCESS_KEY ??= "local";
 describeStoreContract("dynamodb", async () => {
   // A fresh set of tables per run, so runs never see each other's data.
   const tablePrefix = `contract_${randomUUID().slice(0, 8)}_`;
-  const open = (): Store => createDynamoStore({ endpoint, region, tablePrefix });
-  const first = open();
-  await first.bootstrap();
-  const subject = {
-    store: first,
-    async reopen() {
-      await subject.store.close();
-      subject.store = open();
-      return subject.store;
-    },
-    async cleanup() {
-      await subject.store.close();
-      const client = new DynamoDBClient({ endpoint, region });
-      const names = tableNames(tablePrefix);
-      await Promise.all(TABLES.map((t) => client.send(new DeleteTableCommand({ TableName: names[t] }))));
-      client.destroy();
-    },
+  let bootstrapped = false;
+  const open = async (): Promise<Store> => {
+    const store = createDynamoStore({ endpoint, region, tablePrefix });
+    if (!bootstrapped) await store.bootstrap();
+    bootstrapped = true;
+    return store;
   };
-  return subject;
+  return reopenableStore(open, async () => {
+    const client = new DynamoDBClient({ endpoint, region });
+    const names = tableNames(tablePrefix);
+    await Promise.all(TABLES.map((t) => client.send(new DeleteTableCommand({ TableName: names[t] }))));
+    client.destroy();
+  });
 });
