@@ -120,10 +120,11 @@ describe("dist/all-in-one.mjs and the web page", () => {
     return web;
   }
 
-  async function startAllInOneBundle(extra: Record<string, string>): Promise<{ proc: Running; base: string }> {
+  // bundleDir: where all-in-one.mjs lies (the built one by default, or a copy elsewhere).
+  async function startAllInOneBundle(extra: Record<string, string>, bundleDir = dir): Promise<{ proc: Running; base: string }> {
     const ports = await portsEnv();
     const dataDir = mkdtempSync(join(dir, "web-data-"));
-    const proc = run(process.execPath, [join(dir, "all-in-one.mjs")], { cwd: dataDir, env: cleanEnv({ ...ports, CHAT_STORE_DATA_DIR: join(dataDir, "store"), ...extra }) });
+    const proc = run(process.execPath, [join(bundleDir, "all-in-one.mjs")], { cwd: dataDir, env: cleanEnv({ ...ports, CHAT_STORE_DATA_DIR: join(dataDir, "store"), ...extra }) });
     running.push(proc);
     const base = `http://127.0.0.1:${ports.CHAT_CHATMGMT_PORT}`;
     await waitUntil(async () => {
@@ -162,14 +163,7 @@ describe("dist/all-in-one.mjs and the web page", () => {
     copyFileSync(join(dir, "all-in-one.mjs"), join(beside, "all-in-one.mjs"));
     if (existsSync(join(dir, "prebuilds"))) cpSync(join(dir, "prebuilds"), join(beside, "prebuilds"), { recursive: true });
     cpSync(pageDir(), join(beside, "web"), { recursive: true });
-    const ports = await portsEnv();
-    const proc = run(process.execPath, [join(beside, "all-in-one.mjs")], { cwd: beside, env: cleanEnv({ ...ports, CHAT_STORE_DATA_DIR: join(beside, "store") }) });
-    running.push(proc);
-    const base = `http://127.0.0.1:${ports.CHAT_CHATMGMT_PORT}`;
-    await waitUntil(async () => {
-      if (proc.child.exitCode !== null) throw new Error(`all-in-one exited with ${proc.child.exitCode}:\n${proc.output.join("")}`);
-      return fetch(`${base}/health`).then((r) => r.ok, () => false);
-    }, 60_000, "all-in-one health");
+    const { proc, base } = await startAllInOneBundle({}, beside);
     expect(await (await fetch(`${base}/app/`)).text()).toContain("chat web page (bundle test)");
     proc.child.kill("SIGTERM");
     expect(await proc.exited).toBe(0);
