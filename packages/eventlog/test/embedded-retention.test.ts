@@ -1,4 +1,5 @@
 import type { EventBatch, EventRecord } from "../src/port";
+import { eventually } from "../src/contract/helpers";
 import { createEmbeddedEventLog } from "../src/embedded";
 
 // ADR 0031: the embedded log keeps in memory only what some group has yet to read (plus a small
@@ -9,14 +10,6 @@ const TOPIC = "retention";
 const value = (i: number) => new TextEncoder().encode(String(i));
 const text = (r: EventRecord) => new TextDecoder().decode(r.value);
 
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in 30 s");
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
 describe("embedded event log retention", () => {
   it("releases records once every group has committed them, keeping only a short tail for late readers", async () => {
     const log = createEmbeddedEventLog({ maxRecordsPerPartition: 100_000 });
@@ -24,11 +17,11 @@ describe("embedded event log retention", () => {
     let read = 0;
     const first = await log.subscribe({ groupId: "reader", topics: [TOPIC], handleBatch: async (b) => void (read += b.records.length) });
     for (let i = 0; i < 5000; i += 100) await log.publish(TOPIC, Array.from({ length: 100 }, (_, j) => ({ key: "k", value: value(i + j), headers: {} })));
-    await until(() => read === 5000);
+    await eventually("the reader has all 5000", () => read === 5000);
 
     const late: EventRecord[] = [];
     const second = await log.subscribe({ groupId: "late", topics: [TOPIC], fromBeginning: true, handleBatch: async (b) => void late.push(...b.records) });
-    await until(() => late.length > 0 && late[late.length - 1].offset === "4999");
+    await eventually("the late group reached the end", () => late.length > 0 && late[late.length - 1].offset === "4999");
     expect(late.length).toBeLessThanOrEqual(512);
     expect(text(late[late.length - 1])).toBe("4999");
     await Promise.all([first.stop(), second.stop()]);
@@ -53,7 +46,7 @@ describe("embedded event log retention", () => {
     for (let i = 0; i < 3000; i++) await log.publish(TOPIC, [{ key: "k", value: value(i), headers: {} }]);
     expect(dropped.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     release();
-    await until(() => got.length > 0 && got[got.length - 1].offset === "2999");
+    await eventually("the stuck group reached the end", () => got.length > 0 && got[got.length - 1].offset === "2999");
     // The first batch was handed out before the drop; after it the group skips to the oldest kept record.
     const offsets = got.map((r) => Number(r.offset));
     expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
