@@ -4,6 +4,7 @@ import { loadConfig } from "./config";
 import { createSdkBackend } from "./sdk-backend";
 import { ChatApp } from "./ui/chat-app";
 import { errorText } from "./ui/dom";
+import { loginAction } from "./ui/login-action";
 import { renderLogin } from "./ui/login-view";
 
 const root = document.getElementById("root")!;
@@ -19,8 +20,12 @@ async function boot(): Promise<void> {
       loginError = errorText(e);
     }
   }
+  const login = loginAction(() => auth.startLogin(), showLogin);
+  function showLogin(error?: string): void {
+    renderLogin(root, login, error);
+  }
   const tokens = auth.current();
-  if (!tokens) return renderLogin(root, () => void auth.startLogin(), loginError);
+  if (!tokens) return showLogin(loginError);
 
   const backend = createSdkBackend(cfg, tokens.user, (force) => auth.accessToken(force));
   const app = new ChatApp(
@@ -28,16 +33,15 @@ async function boot(): Promise<void> {
     backend,
     () => {
       // Whatever fails while logging out, the user lands on the login page (with the reason).
-      const login = () => void auth.startLogin();
       backend
         .close()
         .then(() => auth.logout())
         .then(
-          () => renderLogin(root, login),
-          (e: unknown) => renderLogin(root, login, errorText(e)),
+          () => showLogin(),
+          (e: unknown) => showLogin(errorText(e)),
         );
     },
-    (reason) => renderLogin(root, () => void auth.startLogin(), `${reason[0].toUpperCase()}${reason.slice(1)}: log in again.`),
+    (reason) => showLogin(`${reason[0].toUpperCase()}${reason.slice(1)}: log in again.`),
   );
   await app.start();
 }
