@@ -5,6 +5,7 @@ import { createLogger, createMetricsRegistry } from "@chat/observability";
 import { ChatError } from "@chat/domain";
 import { IngestService } from "@chat/proto";
 import { GrpcRpcHost, InProcessRpcHost, type RpcHost, type ServedRpc } from "@chat/rpc";
+import { ingestStub } from "./support/ingest-stub";
 import { SECRET, startGatewayHarness, type GatewayHarness } from "./support/gateway-harness";
 import { until } from "./support/until";
 import { freePort } from "../support/free-port";
@@ -38,14 +39,14 @@ describe.each(HOSTS)("ingest stalled, %s", (_kind, makeHost) => {
     stub = await rpc.serveApi(
       "stalled-ingest",
       IngestService,
-      {
-        // Never answers; gives up only when the test ends.
-        persistMessage: () =>
+      // Never answers; gives up only when the test ends.
+      ingestStub(
+        () =>
           new Promise((_resolve, reject) => {
             arrivals.push(Date.now());
             hung.push(() => reject(new Error("test over")));
           }),
-      },
+      ),
       { port: 0, internal: true },
     );
     h = await startGatewayHarness({ rpc, ingestAddress: stub.address, overrides: { CHAT_INGEST_DEADLINE_MS: "300", CHAT_MAX_IN_FLIGHT_PER_CONNECTION: "2" } });
@@ -93,11 +94,9 @@ describe.each(HOSTS)("ingest overloaded, %s", (_kind, makeHost) => {
     stub = await rpc.serveApi(
       "overloaded-ingest",
       IngestService,
-      {
-        persistMessage: async () => {
-          throw new ChatError("unavailable", "ingest is overloaded: test", { retryAfterMs: 777, details: { reason: "overloaded" } });
-        },
-      },
+      ingestStub(async () => {
+        throw new ChatError("unavailable", "ingest is overloaded: test", { retryAfterMs: 777, details: { reason: "overloaded" } });
+      }),
       { port: 0, internal: true },
     );
     h = await startGatewayHarness({ rpc, ingestAddress: stub.address });

@@ -3,6 +3,7 @@ import { ChatError } from "@chat/domain";
 import { DeliverRequestSchema, DeliverResponseSchema, GatewayDeliveryService, IngestService, PersistMessageRequestSchema, PersistMessageResponseSchema, MessageSchema, type PersistMessageRequest } from "@chat/proto";
 import { CallNotAnswered, GrpcRpcHost, InProcessRpcHost, type CallOptions, type IngestApi, type RpcHost, type ServedRpc } from "@chat/rpc";
 import { startHarness, type Harness } from "./support/all-in-one-harness";
+import { ingestStub } from "./support/ingest-stub";
 import { until } from "./support/until";
 
 // The internal ports (ADR 0030) behave the same whether the call crosses gRPC (distributed) or
@@ -49,7 +50,7 @@ async function callBoth(impl: IngestApi["persistMessage"], opts: () => CallOptio
   const out: Record<string, Outcome> = {};
   for (const [name, make] of hosts) {
     const host = make();
-    const served = await host.serveApi("ingest", IngestService, { persistMessage: impl }, { port: 0, internal: true });
+    const served = await host.serveApi("ingest", IngestService, ingestStub(impl), { port: 0, internal: true });
     try {
       const res = await outcomeOf(host.api(IngestService, served.address).persistMessage(req(), opts()));
       out[name] = res.ok ? { ok: { duplicate: (res.ok as { duplicate: boolean }).duplicate, seq: String((res.ok as { message?: { seq: bigint } }).message?.seq) } } : res;
@@ -142,12 +143,10 @@ describe("the same outcome over gRPC and in-process", () => {
     const seen: Record<string, { deadlineInMs?: number; trace?: Record<string, string> }> = {};
     for (const [name, make] of hosts) {
       const host = make();
-      const served = await host.serveApi("ingest", IngestService, {
-        persistMessage: async (_req, opts) => {
+      const served = await host.serveApi("ingest", IngestService, ingestStub(async (_req, opts) => {
           seen[name] = { deadlineInMs: opts.deadlineAtMs === undefined ? undefined : opts.deadlineAtMs - Date.now(), trace: opts.trace };
           return answer();
-        },
-      }, { port: 0, internal: true });
+        }), { port: 0, internal: true });
       await host.api(IngestService, served.address).persistMessage(request(), { deadlineAtMs: Date.now() + 3000, trace: TRACE });
       await served.close();
     }
@@ -161,10 +160,10 @@ describe("the same outcome over gRPC and in-process", () => {
 
   test("nothing serving the address: unreachable", async () => {
     const grpc = new GrpcRpcHost("127.0.0.1", SECRET);
-    const served = await grpc.serveApi("ingest", IngestService, { persistMessage: async () => answer() }, { port: 0, internal: true });
+    const served = await grpc.serveApi("ingest", IngestService, ingestStub(async () => answer()), { port: 0, internal: true });
     await served.close();
     const inproc = new InProcessRpcHost(SECRET);
-    const gone = await inproc.serveApi("ingest", IngestService, { persistMessage: async () => answer() }, { port: 0, internal: true });
+    const gone = await inproc.serveApi("ingest", IngestService, ingestStub(async () => answer()), { port: 0, internal: true });
     const port = inproc.api(IngestService, gone.address);
     await gone.close();
     const viaGrpc = await outcomeOf(grpc.api(IngestService, served.address).persistMessage(request(), { deadlineAtMs: Date.now() + 5000 }));
@@ -205,12 +204,10 @@ describe("in-process calls pass the messages themselves", () => {
     const host = new InProcessRpcHost(SECRET);
     const res = answer();
     let got: PersistMessageRequest | undefined;
-    const served: ServedRpc = await host.serveApi("ingest", IngestService, {
-      persistMessage: async (req) => {
+    const served: ServedRpc = await host.serveApi("ingest", IngestService, ingestStub(async (req) => {
         got = req;
         return res;
-      },
-    }, { port: 0, internal: true });
+      }), { port: 0, internal: true });
     const req = request();
     const back = await host.api(IngestService, served.address).persistMessage(req, { deadlineAtMs: Date.now() + 5000 });
     expect(got).toBe(req);

@@ -163,6 +163,9 @@ export const envSchema = z
     // it, and how long it fails sends fast before one probe goes through.
     CHAT_INGEST_BREAKER_FAILURES: positiveInt.default(5),
     CHAT_INGEST_BREAKER_COOLDOWN_MS: positiveInt.default(2000),
+    // Sends a gateway hands ingest in one PersistMessages call (those of one event-loop tick),
+    // and the most ingest accepts in one; 1 = one PersistMessage call per send (ADR 0035).
+    CHAT_INGEST_BATCH_MAX_SENDS: positiveInt.default(100),
     // Frames a client may pipeline after `auth` while its token is verified; one more closes it.
     CHAT_MAX_FRAMES_BEFORE_HELLO: positiveInt.default(32),
     // Heartbeat intervals without a pong after which a connection is closed.

@@ -70,6 +70,7 @@ export interface Config {
     wsConnectRatePerIp: RateLimit;
     ingestDeadlineMs: number;
     ingestBreaker: { failureThreshold: number; openMs: number };
+    ingestBatchMaxSends: number;
     maxFramesBeforeHello: number;
     missedHeartbeats: number;
     syncPageDefault: number;
@@ -167,6 +168,7 @@ export function toConfig(e: Env, serviceSecret: string): Config {
       wsConnectRatePerIp: e.CHAT_WS_CONNECT_RATE_PER_IP,
       ingestDeadlineMs: e.CHAT_INGEST_DEADLINE_MS,
       ingestBreaker: { failureThreshold: e.CHAT_INGEST_BREAKER_FAILURES, openMs: e.CHAT_INGEST_BREAKER_COOLDOWN_MS },
+      ingestBatchMaxSends: e.CHAT_INGEST_BATCH_MAX_SENDS,
       maxFramesBeforeHello: e.CHAT_MAX_FRAMES_BEFORE_HELLO,
       missedHeartbeats: e.CHAT_MISSED_HEARTBEATS,
       syncPageDefault: e.CHAT_SYNC_PAGE_DEFAULT,

@@ -1,4 +1,5 @@
 export { toConnectError, fromConnectError, HTTP_STATUS, ERROR_CODE_TRAILER } from "./error-mapping";
+export { toCallError, fromCallError } from "./call-error";
 export { serviceCredentialClient, serviceCredentialServer } from "./service-credential";
 export { chatErrorsToConnect } from "./error-interceptor";
 export { GrpcTransports, type RegisterRoutes } from "./transports";

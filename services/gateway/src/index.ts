@@ -54,7 +54,7 @@ export async function startGateway(config: Config, deps: GatewayDeps): Promise<R
   const ingest = new IngestClient(deps.rpc.api(IngestService, deps.ingestAddress), limits.ingestDeadlineMs, limits.ingestBreaker, (to, from) => {
     if (from === "green") log.warn({ dependency: "ingest", breaker: to }, "ingest is failing: circuit opened, sends fail fast");
     else if (to === "green") log.warn({ dependency: "ingest", breaker: to }, "ingest answers again: circuit closed");
-  });
+  }, limits.ingestBatchMaxSends);
   const router = new FrameRouter(deps.presence, (address) => deps.rpc.api(GatewayDeliveryService, address));
   const registry = new ConnectionRegistry<ClientConnection>(deps.presence, id, limits.presenceTtlMs);
   const operations: OperationLimits = {

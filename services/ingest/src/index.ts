@@ -63,7 +63,7 @@ export async function startIngest(config: Config, deps: IngestDeps): Promise<Run
     },
   });
   registerOutboxBacklogGauge(deps.metrics, deps.store);
-  const served = await deps.rpc.serveApi("ingest", IngestService, ingestApi(persister, persistDuration, deps.logger), { port: config.ingest.grpcPort, internal: true });
+  const served = await deps.rpc.serveApi("ingest", IngestService, ingestApi(persister, persistDuration, config.limits.ingestBatchMaxSends, deps.logger), { port: config.ingest.grpcPort, internal: true });
   relay.start();
   // Anything left by a previous run (crash between commit and publish) goes out now.
   void relay.drain();
