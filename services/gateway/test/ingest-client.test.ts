@@ -82,7 +82,7 @@ function batchIngest(answer: (send: { clientMessageId: string }) => "ok" | ChatE
 const outcomeOf = (p: Promise<PersistMessageResponse>) =>
   p.then(
     (r) => `ok ${r.message?.clientMessageId}`,
-    (e: ChatError) => `${e.code} ${String(e.details.cause ?? "")} ${e.retryAfterMs ?? ""}`.trim(),
+    (e: ChatError) => `${e.code} ${(e.details.cause as string | undefined) ?? ""} ${e.retryAfterMs ?? ""}`.trim(),
   );
 
 test("sends of one tick go in one PersistMessages call, in order, and each gets its own answer", async () => {
