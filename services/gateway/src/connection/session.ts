@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import type { RawData, WebSocket } from "ws";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { ChatError, isChatError, newConnectionId } from "@chat/domain";
@@ -39,108 +40,166 @@ export interface SessionDeps {
   onFrame(kind: string, outcome: "ok" | "error", code?: string, startedAt?: number): void;
 }
 
+// The session of a WebSocket, kept on the socket itself so that the four listeners below are
+// shared by all connections instead of closures made per connection.
+const SESSION = Symbol("session");
+type SessionSocket = WebSocket & { [SESSION]: Session };
+
 // Drives one WebSocket from upgrade to close: authentication first (an `auth` frame within the
 // timeout, or ?access_token= for clients that cannot send a first frame), then frames. The
 // phases and what each allows are in session-state.ts. `deps` is shared by all sessions (an idle
 // connection holds only what is its own); onAuthSettled is called once, when the session leaves
 // the unauthenticated phases (opened or closed).
 export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDeps, onAuthSettled: () => void): void {
-  const encoding: Encoding = ws.protocol === SUBPROTOCOL_PROTO ? "proto" : "json";
-  const send = (f: ServerFrame) => ws.send(encodeServerFrame(f, encoding));
-  const connectionId = newConnectionId();
-  // Only the socket: a closure that named `req` would keep the whole upgrade request (headers)
-  // alive for the life of the connection.
-  const socket = req.socket;
+  // Only the socket: keeping `req` would keep the whole upgrade request (headers) alive for the
+  // life of the connection.
+  const session = new Session(ws, req.socket, deps, onAuthSettled);
+  (ws as SessionSocket)[SESSION] = session;
+  const queryToken = new URL(req.url ?? "/", "http://gateway").searchParams.get("access_token");
+  if (queryToken !== null) void session.authenticate(queryToken, "");
+  ws.on("message", onMessage);
+  ws.on("pong", onPong);
+  ws.on("close", onClose);
+  ws.on("error", onError);
+}
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as SessionSocket)[SESSION].message(data, isBinary);
+}
+
+function onPong(this: WebSocket): void {
+  const conn = (this as SessionSocket)[SESSION].conn;
+  if (conn) conn.alive = true;
+}
+
+function onClose(this: WebSocket): void {
+  (this as SessionSocket)[SESSION].closed();
+}
+
+function onError(this: WebSocket, err: Error): void {
+  (this as SessionSocket)[SESSION].log().debug({ err }, "websocket error");
+}
+
+// One object per connection with only its own state: an idle authenticated connection holds
+// this, its ClientConnection and the WebSocket (no closures, no per-connection logger).
+class Session {
+  private readonly encoding: Encoding;
+  private readonly connectionId = newConnectionId();
+  private readonly state = new SessionState();
+  conn?: ClientConnection;
   // Made on first use: most connections never log.
-  let logger: Logger | undefined;
-  const log = () => (logger ??= deps.logger.child({ connectionId }));
-  const state = new SessionState();
-  let conn: ClientConnection | undefined;
+  private logger?: Logger;
   // Frames that arrive while the token is being verified are held and handled in order once it
   // verifies, so a client may pipeline `auth` and its first frames without waiting for `hello`.
-  const held: ClientFrame[] = [];
-  let released: Promise<unknown> | undefined;
-  let settled = false;
-  const authSettled = () => {
-    if (settled) return;
-    settled = true;
-    onAuthSettled();
-  };
+  private held?: ClientFrame[];
+  private released?: Promise<unknown>;
+  private settled = false;
+  private authTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly socket: Duplex,
+    private readonly deps: SessionDeps,
+    private readonly onAuthSettled: () => void,
+  ) {
+    this.encoding = ws.protocol === SUBPROTOCOL_PROTO ? "proto" : "json";
+    this.authTimer = setTimeout(() => this.authTimedOut(), deps.limits.authTimeoutMs);
+  }
+
+  log(): Logger {
+    return (this.logger ??= this.deps.logger.child({ connectionId: this.connectionId }));
+  }
+
+  private send(f: ServerFrame): void {
+    this.ws.send(encodeServerFrame(f, this.encoding));
+  }
+
+  private authSettled(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.onAuthSettled();
+  }
+
+  private authTimedOut(): void {
+    const { state, deps } = this;
+    if (state.phase !== "awaiting_auth" && state.phase !== "authenticating") return;
+    if (!state.beginClose()) return;
+    this.send(serverFrame({ case: "connectionClosing", value: { reason: "auth_timeout", message: `no auth frame within ${deps.limits.authTimeoutMs} ms`, reconnectAfterMs: 0 } }));
+    this.ws.close(CLOSE.authTimeout, "auth_timeout");
+  }
 
   // Removes the route once (at the first of: the server starts closing, the socket closes), and
   // announces offline when it was the user's last connection.
-  const release = (c: ClientConnection, announceOffline: boolean) =>
-    (released ??= deps.registry
+  private release(c: ClientConnection, announceOffline: boolean): Promise<unknown> {
+    const { deps } = this;
+    return (this.released ??= deps.registry
       .release(c)
       .then(({ wentOffline }) => (wentOffline && announceOffline ? deps.announcer.enqueue(c.userId, false, deps.handlers.chatsOf(c.userId)) : undefined))
-      .catch((err) => log().debug({ err }, "presence removal failed; the route expires by its TTL")));
+      .catch((err) => this.log().debug({ err }, "presence removal failed; the route expires by its TTL")));
+  }
 
-  const fail = (e: ChatError, closeCode: number) => {
-    if (!state.authFailed()) return;
-    held.length = 0;
-    send(errorFrame(e, "", "auth"));
-    ws.close(closeCode, e.code);
-  };
+  private fail(e: ChatError, closeCode: number): void {
+    if (!this.state.authFailed()) return;
+    this.held = undefined;
+    this.send(errorFrame(e, "", "auth"));
+    this.ws.close(closeCode, e.code);
+  }
 
-  let authTimer: NodeJS.Timeout | undefined = setTimeout(() => {
-    if (state.phase !== "awaiting_auth" && state.phase !== "authenticating") return;
-    if (!state.beginClose()) return;
-    send(serverFrame({ case: "connectionClosing", value: { reason: "auth_timeout", message: `no auth frame within ${deps.limits.authTimeoutMs} ms`, reconnectAfterMs: 0 } }));
-    ws.close(CLOSE.authTimeout, "auth_timeout");
-  }, deps.limits.authTimeoutMs);
-
-  const authenticate = async (token: string, replyTo: string) => {
+  async authenticate(token: string, replyTo: string): Promise<void> {
+    const { state, deps } = this;
     if (!state.startAuth()) return;
     let identity: Identity;
     try {
       identity = await deps.verifier.verify(token);
     } catch (e) {
-      return fail(isChatError(e) ? e : new ChatError("unauthenticated", "authentication failed"), CLOSE.unauthenticated);
+      return this.fail(isChatError(e) ? e : new ChatError("unauthenticated", "authentication failed"), CLOSE.unauthenticated);
     }
     if (state.phase !== "authenticating") return;
-    const c = new ClientConnection(connectionId, identity.userId, ws, encoding, deps.limits, state, () => void release(c, true), socket, deps.cork);
+    const c: ClientConnection = new ClientConnection(this.connectionId, identity.userId, this.ws, this.encoding, deps.limits, state, () => void this.release(c, true), this.socket, deps.cork);
     let cameOnline: boolean;
     try {
       ({ cameOnline } = await deps.registry.register(c));
     } catch (err) {
       // A registration that failed by timeout may still have been applied: remove it, and open
       // nothing, so no route of a connection that is not held can outlive it.
-      log().debug({ err }, "presence registration failed");
-      void release(c, false);
-      return fail(new ChatError("unavailable", "presence is unavailable; reconnect later", { retryAfterMs: 1000, details: { cause: "presence_unavailable" } }), CLOSE.tryAgainLater);
+      this.log().debug({ err }, "presence registration failed");
+      void this.release(c, false);
+      return this.fail(new ChatError("unavailable", "presence is unavailable; reconnect later", { retryAfterMs: 1000, details: { cause: "presence_unavailable" } }), CLOSE.tryAgainLater);
     }
     if (state.registered() === "release") {
       // Closed while registering: take the route back and announce nothing, unless another
       // device left meanwhile and only this route kept the user online.
-      void release(c, !cameOnline);
+      void this.release(c, !cameOnline);
       return;
     }
-    clearTimeout(authTimer);
-    authTimer = undefined;
-    authSettled();
+    clearTimeout(this.authTimer);
+    this.authTimer = undefined;
+    this.authSettled();
     c.onOwnMembership = deps.onOwnMembership;
     deps.registry.hold(c);
-    conn = c;
-    c.reply(hello(identity, replyTo));
+    this.conn = c;
+    c.reply(this.hello(identity, replyTo));
     // Not log(): its child logger would stay with every connection.
-    deps.logger.debug({ connectionId, userId: identity.userId }, "authenticated");
-    for (const f of held.splice(0)) void dispatch(c, f);
+    deps.logger.debug({ connectionId: this.connectionId, userId: identity.userId }, "authenticated");
+    const held = this.held;
+    this.held = undefined;
+    for (const f of held ?? []) void this.dispatch(c, f);
     // The user's chats are read once for the announcement and the snapshot.
     const chats = deps.handlers.chatsOf(identity.userId);
     if (cameOnline) void deps.announcer.enqueue(identity.userId, true, chats);
-    void chats.then((ids) => deps.handlers.presenceSnapshot(c, ids)).catch((err: unknown) => log().debug({ err }, "presence snapshot failed"));
+    void chats.then((ids) => deps.handlers.presenceSnapshot(c, ids)).catch((err: unknown) => this.log().debug({ err }, "presence snapshot failed"));
     // The connection ends when its token does; the client reconnects with a fresh one.
     deps.expiry.add(c, identity.expiresAtMs);
-  };
+  }
 
-  const hello = (identity: Identity, replyTo: string): ServerFrame => {
-    const l = deps.limits;
+  private hello(identity: Identity, replyTo: string): ServerFrame {
+    const l = this.deps.limits;
     const bucket = (op: keyof ConnectionLimits["operations"]) => l.operations[op].connection;
     return serverFrame(
       {
         case: "hello",
         value: {
-          connectionId,
+          connectionId: this.connectionId,
           userId: identity.userId,
           heartbeatIntervalMs: l.heartbeatIntervalMs,
           protocol: "v1",
@@ -164,41 +223,41 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
       },
       replyTo,
     );
-  };
+  }
 
-  const url = new URL(req.url ?? "/", "http://gateway");
-  const queryToken = url.searchParams.get("access_token");
-  if (queryToken !== null) void authenticate(queryToken, "");
-
-  ws.on("message", (data: RawData, isBinary: boolean) => {
+  message(data: RawData, isBinary: boolean): void {
+    const { state, deps, conn } = this;
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     let frame: ClientFrame;
     try {
-      frame = decodeClientFrame(buf, isBinary, encoding);
+      frame = decodeClientFrame(buf, isBinary, this.encoding);
     } catch (e) {
       const err = e as ChatError;
       deps.onFrame("undecodable", "error");
       if (conn && state.isOpen) return void conn.reply(errorFrame(err, "", ""));
-      return fail(new ChatError("unauthenticated", `the first frame must be a valid auth frame (${err.message})`), CLOSE.unauthenticated);
+      return this.fail(new ChatError("unauthenticated", `the first frame must be a valid auth frame (${err.message})`), CLOSE.unauthenticated);
     }
     switch (state.onFrame(frame.kind.case === "auth")) {
       case "auth":
-        return void authenticate((frame.kind.value as { accessToken: string }).accessToken, frame.requestId);
+        return void this.authenticate((frame.kind.value as { accessToken: string }).accessToken, frame.requestId);
       case "refuse":
         // Before authentication only `auth` is accepted: anything else is a protocol violation.
-        return fail(new ChatError("unauthenticated", "authenticate first with an auth frame"), CLOSE.unauthenticated);
-      case "hold":
-        if (held.length >= deps.limits.maxFramesBeforeHello) return fail(new ChatError("unauthenticated", `more than ${deps.limits.maxFramesBeforeHello} frames before hello`), CLOSE.unauthenticated);
+        return this.fail(new ChatError("unauthenticated", "authenticate first with an auth frame"), CLOSE.unauthenticated);
+      case "hold": {
+        const held = (this.held ??= []);
+        if (held.length >= deps.limits.maxFramesBeforeHello) return this.fail(new ChatError("unauthenticated", `more than ${deps.limits.maxFramesBeforeHello} frames before hello`), CLOSE.unauthenticated);
         return void held.push(frame);
+      }
       case "handle":
         conn!.alive = true;
-        return void dispatch(conn!, frame);
+        return void this.dispatch(conn!, frame);
       case "drop":
         return;
     }
-  });
+  }
 
-  const dispatch = async (c: ClientConnection, frame: ClientFrame) => {
+  private async dispatch(c: ClientConnection, frame: ClientFrame): Promise<void> {
+    const { deps } = this;
     const kind = frame.kind.case!;
     const startedAt = kind === "sendMessage" ? performance.now() : undefined;
     const started = c.beginRequest();
@@ -217,28 +276,23 @@ export function runSession(ws: WebSocket, req: IncomingMessage, deps: SessionDep
     } catch (e) {
       const err = isChatError(e) ? e : new ChatError("internal", "internal error");
       deps.onFrame(kind, "error", err.code, startedAt);
-      if (!isChatError(e)) log().error({ err: e, kind, requestId: frame.requestId }, "frame handler failed");
+      if (!isChatError(e)) this.log().error({ err: e, kind, requestId: frame.requestId }, "frame handler failed");
       const send = frame.kind.case === "sendMessage" ? { chatId: frame.kind.value.chatId, clientMessageId: frame.kind.value.clientMessageId } : {};
       c.reply(errorFrame(err, frame.requestId, snake(kind), send));
     } finally {
       if (started) c.endRequest();
     }
-  };
+  }
 
-  ws.on("pong", () => {
-    if (conn) conn.alive = true;
-  });
-
-  ws.on("close", () => {
-    clearTimeout(authTimer);
-    authTimer = undefined;
+  closed(): void {
+    const { state, deps, conn } = this;
+    clearTimeout(this.authTimer);
+    this.authTimer = undefined;
     if (conn) deps.expiry.delete(conn);
-    authSettled();
+    this.authSettled();
     const { release: mustRelease } = state.socketClosed();
-    if (mustRelease && conn) void release(conn, true);
-  });
-
-  ws.on("error", (err) => log().debug({ err }, "websocket error"));
+    if (mustRelease && conn) void this.release(conn, true);
+  }
 }
 
 function snake(s: string): string {
