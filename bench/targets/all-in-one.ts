@@ -16,6 +16,7 @@ export const ROOT = resolve(process.env.BENCH_TREE ?? resolve(import.meta.dirnam
 // BENCH_CPU_PROF=DIR every Node server writes a V8 CPU profile to DIR/<bundle>/ when it stops.
 export function launchArgs(bundle: string, source: string): { args: string[]; how: string } {
   const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${join(resolve(process.env.BENCH_CPU_PROF), bundle)}`] : [];
+  prof.push(...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean));
   const file = join(ROOT, "dist", `${bundle}.mjs`);
   if (existsSync(file)) return { args: [...prof, file], how: `dist/${bundle}.mjs` };
   return { args: [...prof, "--import", "tsx", join(ROOT, source)], how: `tsx ${source}` };

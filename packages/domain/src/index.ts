@@ -5,6 +5,7 @@ export * from "./limits";
 export * from "./ids";
 export { canonicalJson } from "./messages/canonical-json";
 export { computeMessageId, canonicalMessageEvent, type MessageEventFields } from "./messages/message-id";
+export { timestampAtMs } from "./messages/timestamp";
 export { validateSend, DEFAULT_CONTENT_TYPE, type SendInput, type SendLimits } from "./messages/validate-send";
 export { advancePosition, type ReceiptKind, type Position } from "./receipts/advance";
 export { TokenBucket } from "./limits/token-bucket";

@@ -1,4 +1,4 @@
-import { create, fromBinary, isMessage, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { fromBinary, isMessage, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { MessagePersistedSchema, MessageSchema, type Message } from "@chat/proto";
 
@@ -42,6 +42,6 @@ const MESSAGE_FIELD = MessagePersistedSchema.field.message.number;
 // toBinary of the event: its only field, length-delimited), remembered like encodeEvent.
 export function encodeMessagePersisted(message: Message): Uint8Array {
   const bytes = new BinaryWriter().tag(MESSAGE_FIELD, WireType.LengthDelimited).bytes(encodeMessage(message)).finish();
-  encoded.set(bytes, create(MessagePersistedSchema, { message }));
+  encoded.set(bytes, { $typeName: "messaging.v1.MessagePersisted", message });
   return bytes;
 }

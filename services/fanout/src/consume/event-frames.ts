@@ -38,7 +38,8 @@ function decode(record: EventRecord): FanoutItem {
     case TOPICS.messagesPersisted.name: {
       const { message } = decodeEvent(MessagePersistedSchema, record.value);
       if (!message || !message.chatId || message.seq <= 0n) throw new Error("MessagePersisted without a message");
-      return { chatId: message.chatId, frame: create(ServerFrameSchema, { kind: { case: "message", value: message } }), alsoNotify: [] };
+      // A literal, not create(): one per message.
+      return { chatId: message.chatId, frame: { $typeName: "messaging.v1.ServerFrame", replyTo: "", kind: { case: "message", value: message } }, alsoNotify: [] };
     }
     case TOPICS.membershipsChanged.name: {
       const ev = fromBinary(MembershipChangedSchema, record.value);

@@ -1,6 +1,5 @@
-import { create } from "@bufbuild/protobuf";
 import type { Presence } from "@chat/presence";
-import { DeliverRequestSchema } from "@chat/proto";
+import type { DeliverRequest } from "@chat/proto";
 import type { GatewayDeliveryApi } from "@chat/rpc";
 import type { DeliverCall } from "./dispatcher";
 import { UnknownGatewayError } from "./gateway-link";
@@ -20,7 +19,12 @@ export function deliverCall(presence: Presence, apiFor: (address: string) => Gat
     }
     try {
       // Built for this call alone and never touched again: a direct call may hand it over as is.
-      return (await api.deliver(create(DeliverRequestSchema, { deliveries }), { deadlineAtMs: Date.now() + timeoutMs })).delivered;
+      // Literals, not create() (which would reflect over every delivery).
+      const req: DeliverRequest = {
+        $typeName: "messaging.v1.DeliverRequest",
+        deliveries: deliveries.map((d) => ({ $typeName: "messaging.v1.Delivery", connectionIds: d.connectionIds, frame: d.frame, traceparent: d.traceparent ?? "" })),
+      };
+      return (await api.deliver(req, { deadlineAtMs: Date.now() + timeoutMs })).delivered;
     } catch (err) {
       apis.delete(gatewayId);
       throw err;

@@ -1,6 +1,4 @@
-import { create } from "@bufbuild/protobuf";
 import { ChatError } from "@chat/domain";
-import { DeliverResponseSchema } from "@chat/proto";
 import { contextFromHeaders, SpanKind, startSpan } from "@chat/observability";
 import type { GatewayDeliveryApi } from "@chat/rpc";
 import type { ClientConnection } from "../connection/client-connection";
@@ -34,7 +32,7 @@ export function deliveryApi(registry: ConnectionRegistry<ClientConnection>, metr
         metrics.pushed(d.frame!, d.connectionIds.length, pushed, Date.now());
         span?.end();
       }
-      return create(DeliverResponseSchema, { delivered, unknownConnections: unknown });
+      return { $typeName: "messaging.v1.DeliverResponse", delivered, unknownConnections: unknown };
     },
   };
 }

@@ -104,10 +104,15 @@ export function createFrameHandlers(deps: HandlerDeps) {
         return persisted;
       });
       const m = res.message!;
-      return serverFrame({
-        case: "messageAck",
-        value: { chatId: m.chatId, clientMessageId: m.clientMessageId, seq: m.seq, messageId: m.messageId, createdAt: m.createdAt, duplicate: res.duplicate },
-      });
+      // Literals, not create(): one ack per send.
+      return {
+        $typeName: "messaging.v1.ServerFrame",
+        replyTo: "",
+        kind: {
+          case: "messageAck",
+          value: { $typeName: "messaging.v1.ServerMessageAck", chatId: m.chatId, clientMessageId: m.clientMessageId, seq: m.seq, messageId: m.messageId, createdAt: m.createdAt, duplicate: res.duplicate },
+        },
+      };
     },
 
     async sync(conn: ClientConnection, f: Kind<"sync">): Promise<ServerFrame> {

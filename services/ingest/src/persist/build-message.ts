@@ -1,7 +1,5 @@
-import { create } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { TOPICS, computeMessageId, encodeMessagePersisted } from "@chat/domain";
-import { MessageSchema, type Message } from "@chat/proto";
+import { TOPICS, computeMessageId, encodeMessagePersisted, timestampAtMs } from "@chat/domain";
+import type { Message } from "@chat/proto";
 import type { OutboxEntry } from "@chat/store";
 import { randomUUID } from "node:crypto";
 
@@ -18,7 +16,18 @@ export interface SendInput {
 // The stored message (its id a hash of its fields, seq included) and its MessagePersisted event.
 export function buildMessage(send: SendInput, seq: bigint, createdAtMs: number): { message: Message; outbox: OutboxEntry } {
   const fields = { chatId: send.chatId, seq, senderId: send.senderId, clientMessageId: send.clientMessageId, body: send.body, contentType: send.contentType, createdAtMs };
-  const message = create(MessageSchema, { ...fields, messageId: computeMessageId(fields), createdAt: timestampFromMs(createdAtMs) });
+  // A literal, not create(): the same plain object without the reflection, once per send.
+  const message: Message = {
+    $typeName: "messaging.v1.Message",
+    chatId: send.chatId,
+    seq,
+    messageId: computeMessageId(fields),
+    senderId: send.senderId,
+    clientMessageId: send.clientMessageId,
+    body: send.body,
+    contentType: send.contentType,
+    createdAt: timestampAtMs(createdAtMs),
+  };
   const outbox: OutboxEntry = {
     id: randomUUID(),
     topic: TOPICS.messagesPersisted.name,

@@ -1,6 +1,5 @@
-import { create } from "@bufbuild/protobuf";
 import { ChatError, DEFAULT_LIMITS, validateId } from "@chat/domain";
-import { PersistMessageResponseSchema, PersistMessageResultSchema, PersistMessagesResponseSchema, type PersistMessageRequest, type PersistMessageResponse } from "@chat/proto";
+import type { PersistMessageRequest, PersistMessageResponse } from "@chat/proto";
 import { contextFromHeaders, inSpan, SpanKind, traceHeaders, type Histogram, type Logger } from "@chat/observability";
 import { toCallError, type IngestApi } from "@chat/rpc";
 import type { MessagePersister } from "../persist/persist-message";
@@ -29,7 +28,7 @@ export function ingestApi(persister: MessagePersister, persistDuration: Histogra
     }).then(
       ({ message, duplicate }) => {
         end({ outcome: duplicate ? "duplicate" : "stored" });
-        return create(PersistMessageResponseSchema, { message, duplicate });
+        return { $typeName: "messaging.v1.PersistMessageResponse", message, duplicate };
       },
       (e: unknown) => {
         end({ outcome: "error" });
@@ -49,11 +48,14 @@ export function ingestApi(persister: MessagePersister, persistDuration: Histogra
       if (req.sends.length > maxBatchSends) throw new ChatError("invalid_argument", `at most ${maxBatchSends} sends per PersistMessages call, got ${req.sends.length}`);
       const pending = req.sends.map((send) => persistOne(send, opts.deadlineAtMs, Object.keys(send.traceContext).length > 0 ? send.traceContext : opts.trace));
       const settled = await Promise.allSettled(pending);
-      return create(PersistMessagesResponseSchema, {
-        results: settled.map((s) =>
-          create(PersistMessageResultSchema, { outcome: s.status === "fulfilled" ? { case: "persisted", value: s.value } : { case: "error", value: toCallError(s.reason) } }),
-        ),
-      });
+      // Literals, not create(): one result per send.
+      return {
+        $typeName: "messaging.v1.PersistMessagesResponse",
+        results: settled.map((s) => ({
+          $typeName: "messaging.v1.PersistMessageResult",
+          outcome: s.status === "fulfilled" ? { case: "persisted", value: s.value } : { case: "error", value: toCallError(s.reason) },
+        })),
+      };
     },
   };
 }
