@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { canonicalMessageEvent, computeMessageId, type MessageEventFields } from "../src/messages/message-id";
+import { canonicalMessageEvent, canonicalMessageEventGeneric, computeMessageId, type MessageEventFields } from "../src/messages/message-id";
 
 const base: MessageEventFields = {
   chatId: "c_123",
@@ -17,6 +17,15 @@ describe("canonicalMessageEvent", () => {
       '{"body":"hello, wörld 👋","chat_id":"c_123","client_message_id":"m-1","content_type":"text/plain",' +
         '"created_at":"2024-01-02T03:04:05.678Z","sender_id":"alice","seq":"7"}',
     );
+  });
+
+  it.each([
+    ["quotes, backslashes and controls", { body: 'a"b\\c\n\u0001\u2028', chatId: 'c"1', clientMessageId: "m\\", senderId: "ü\t", contentType: "" }],
+    ["lone surrogates", { body: "x\ud800y\udfff", chatId: "c", clientMessageId: "m", senderId: "s", contentType: "text/plain" }],
+    ["empty strings", { body: "", chatId: "", clientMessageId: "", senderId: "", contentType: "" }],
+  ])("equals canonicalJson of the same fields with %s", (_, over) => {
+    const f = { ...base, ...over, seq: 12345678901234567n };
+    expect(canonicalMessageEvent(f)).toBe(canonicalMessageEventGeneric(f));
   });
 
   it("commits to a seq above 2^53 without losing precision", () => {

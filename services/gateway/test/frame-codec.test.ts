@@ -1,4 +1,4 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, fromJson, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ChatError } from "@chat/domain";
 import { ClientFrameSchema, ServerFrameSchema } from "@chat/proto";
@@ -34,6 +34,31 @@ describe("decodeClientFrame (JSON)", () => {
     expect(f.requestId).toBe("r2");
     if (f.kind.case !== "sendMessage") throw new Error(`got ${f.kind.case}`);
     expect(f.kind.value).toMatchObject({ chatId: "c1", clientMessageId: "m1", body: "hi", contentType: "" });
+  });
+
+  // The sendMessage fast path must build exactly what fromJson builds, and leave everything
+  // else to it.
+  it.each([
+    '{"requestId":"r1","sendMessage":{"chatId":"c1","clientMessageId":"m1","body":"hi","contentType":"text/markdown"}}',
+    '{"sendMessage":{"chatId":"c1","clientMessageId":"m1","body":"hi"}}',
+    '{"sendMessage":{}}',
+    '{"requestId":"r","sendMessage":{"body":"wörld \\"q\\" \\n","chatId":"c","clientMessageId":"m"}}',
+    '{"requestId":"r","sendMessage":{"body":"emoji 👋","chatId":"c","clientMessageId":"m"}}',
+    '{"requestId":"r","sendMessage":{"chatId":"c","client_message_id":"m","body":"x"}}',
+    '{"request_id":"r","sendMessage":{"chatId":"c","clientMessageId":"m","body":"x"}}',
+  ])("decodes %s exactly as fromJson does", (json) => {
+    expect(decodeClientFrame(text(json), false, "json")).toEqual(fromJson(ClientFrameSchema, JSON.parse(json)));
+  });
+
+  it.each([
+    ['{"requestId":"r","sendMessage":{"chatId":"c","clientMessageId":"m","body":7}}', "invalid_argument"],
+    ['{"requestId":"r","sendMessage":{"chatId":"c","clientMessageId":"m","body":null,"extra":"x"}}', "invalid_argument"],
+    ['{"requestId":"r","sendMessage":{"chatId":"c","clientMessageId":"m","body":"\\ud800"}}', "invalid_argument"],
+    ['{"requestId":5,"sendMessage":{"chatId":"c","clientMessageId":"m","body":"x"}}', "invalid_argument"],
+    ['{"requestId":"r","sendMessage":"x"}', "invalid_argument"],
+    ['{"requestId":"r","sendMessage":{"chatId":"c"},"ping":{}}', "invalid_argument"],
+  ])("refuses %s with %s (through the general path)", (json, code) => {
+    expect(codeOf(() => decodeClientFrame(text(json), false, "json"))).toBe(code);
   });
 
   it("decodes uint64 seqs given as strings or numbers to bigint", () => {

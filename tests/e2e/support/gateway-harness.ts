@@ -115,7 +115,7 @@ function capturingLogger(sink: Array<Record<string, unknown>>): Logger {
       sink.push({ ...bindings, ...fields, level, msg: msg ?? fields.msg });
     };
     const ignore = () => undefined;
-    return { warn: at("warn"), error: at("error"), fatal: at("fatal"), info: ignore, debug: ignore, trace: ignore, child: (b: Record<string, unknown>) => make({ ...bindings, ...b }) };
+    return { warn: at("warn"), error: at("error"), fatal: at("fatal"), info: ignore, debug: ignore, trace: ignore, isLevelEnabled: (level: string) => ["warn", "error", "fatal"].includes(level), child: (b: Record<string, unknown>) => make({ ...bindings, ...b }) };
   };
   return make({}) as Logger;
 }

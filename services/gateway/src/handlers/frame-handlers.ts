@@ -100,7 +100,8 @@ export function createFrameHandlers(deps: HandlerDeps) {
       const res = await inSpan("gateway", "gateway.send_message", { kind: SpanKind.SERVER, attributes: { "chat.id": input.chatId } }, async () => {
         const persisted = await deps.ingest.persist({ ...input, senderId: conn.userId });
         // Inside the span, so the line carries the trace and span ids next to the connection's.
-        deps.logger.debug({ connectionId: conn.id, requestId, chatId: input.chatId, seq: String(persisted.message?.seq), duplicate: persisted.duplicate }, "message acknowledged");
+        // Guarded: the line's fields would be built for every send even when debug is off.
+        if (deps.logger.isLevelEnabled("debug")) deps.logger.debug({ connectionId: conn.id, requestId, chatId: input.chatId, seq: String(persisted.message?.seq), duplicate: persisted.duplicate }, "message acknowledged");
         return persisted;
       });
       const m = res.message!;

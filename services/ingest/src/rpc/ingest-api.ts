@@ -23,7 +23,7 @@ export function ingestApi(persister: MessagePersister, persistDuration: Histogra
       // The gateway's deadline: work still queued when it passes is dropped unstored.
       const r = await persister.persist(req, traceHeaders(), { deadlineAtMs });
       // Ids only (never the body); the line carries this span's trace_id.
-      logger?.debug({ chatId: r.message.chatId, seq: String(r.message.seq), messageId: r.message.messageId, duplicate: r.duplicate }, "message persisted");
+      if (logger?.isLevelEnabled("debug")) logger.debug({ chatId: r.message.chatId, seq: String(r.message.seq), messageId: r.message.messageId, duplicate: r.duplicate }, "message persisted");
       return r;
     }).then(
       ({ message, duplicate }) => {
