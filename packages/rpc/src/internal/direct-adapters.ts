@@ -2,6 +2,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { ChatError } from "@chat/domain";
 import { unaryMethods } from "./connect-adapters";
 import type { CallOptions, InternalApi } from "./internal-api";
+import { DeadlineQueue } from "./deadline-queue";
 import { CallNotAnswered } from "./not-answered";
 
 type AnyMethod = (req: unknown, opts: CallOptions) => Promise<unknown>;
@@ -20,6 +21,7 @@ type AnyMethod = (req: unknown, opts: CallOptions) => Promise<unknown>;
 // callee hands the response over the same way. Both sides treat the messages as immutable.
 export function directApi<S extends DescService>(service: S, address: string, resolve: () => InternalApi<S> | undefined): InternalApi<S> {
   const api: Record<string, AnyMethod> = {};
+  const deadlines = new DeadlineQueue();
   for (const name of unaryMethods(service)) {
     api[name] = (req, opts) => {
       const target = resolve() as unknown as Record<string, AnyMethod> | undefined;
@@ -29,15 +31,15 @@ export function directApi<S extends DescService>(service: S, address: string, re
       const left = deadlineAtMs - Date.now();
       if (left <= 0) return Promise.reject(timedOut(address));
       return new Promise((resolve, reject) => {
-        // One timer per call (no AbortSignal): Node keeps timers of one duration in one list.
-        const timer = setTimeout(() => reject(timedOut(address)), left);
+        // No AbortSignal, no timer per call: one queue of deadlines per caller (deadline-queue.ts).
+        const deadline = deadlines.add(deadlineAtMs, () => reject(timedOut(address)));
         invoke(target, name, req, opts).then(
           (res) => {
-            clearTimeout(timer);
+            deadline.settle();
             resolve(res);
           },
           (e: unknown) => {
-            clearTimeout(timer);
+            deadline.settle();
             reject(e);
           },
         );
