@@ -7,6 +7,7 @@ import { GatewayDeliveryService } from "@chat/proto";
 import type { RpcHost } from "@chat/rpc";
 import type { Store } from "@chat/store";
 import { PoisonEventError } from "./consume/event-frames";
+import { chatAudience } from "./consume/chat-audience";
 import { createFanoutHandler, type MembershipEventSink } from "./consume/fanout-handler";
 import { deliverCall } from "./deliver/deliver-call";
 import { DeliveryDispatcher } from "./deliver/dispatcher";
@@ -41,7 +42,7 @@ export async function startFanout(config: Config, deps: FanoutDeps): Promise<Run
     { failureThreshold: breakerFailures, cooldownMs: breakerCooldownMs, maxQueued: gatewayQueueMax, maxPerCall: deliverBatch },
   );
   const deadLetters = new Counter({ name: "fanout_dead_letters_total", help: "Events diverted to dead_letters", labelNames: ["topic"], registers: [deps.metrics] });
-  const handler = createFanoutHandler({ store: deps.store, dispatcher, ...(deps.membershipEvents ? { membershipEvents: deps.membershipEvents } : {}) });
+  const handler = createFanoutHandler({ audience: chatAudience({ store: deps.store, presence: deps.presence }), dispatcher, ...(deps.membershipEvents ? { membershipEvents: deps.membershipEvents } : {}) });
 
   const subscription = await deps.eventLog.subscribe({
     groupId: config.fanout.groupId,

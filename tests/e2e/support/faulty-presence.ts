@@ -32,6 +32,10 @@ export class FaultyPresence implements Presence {
   connectionsOf(userIds: string[]) {
     return this.inner.connectionsOf(userIds);
   }
+
+  connectionsAmong(userIds: ReadonlySet<string>) {
+    return this.inner.connectionsAmong(userIds);
+  }
   async registerGateway(gatewayId: string, address: string, ttlMs: number) {
     await this.stall;
     return this.inner.registerGateway(gatewayId, address, ttlMs);

@@ -131,6 +131,30 @@ export function describePresenceContract(name: string, factory: () => Promise<Pr
       });
     });
 
+    describe("connectionsAmong", () => {
+      // A chat's members as a set, far more of them than online users (the embedded adapter
+      // then walks the online users) and far fewer (it walks the set): the same exact answer.
+      test("returns the live routes of the set's online users, whichever side is larger", async () => {
+        const members = Array.from({ length: 3000 }, (_, i) => uniqueId(`among${i}`));
+        const online = members.filter((_, i) => i % 700 === 0);
+        const outsider = uniqueId("outsider");
+        await Promise.all([...online, outsider].map((u, i) => presence().registerConnection(route(u, `gw:${i % 2}`, `conn:${i}`), LONG_TTL_MS)));
+        const expiring = members[1];
+        await presence().registerConnection(route(expiring, "gw:0", "conn:x"), SHORT_TTL_MS);
+        const gone = members[2];
+        await presence().registerConnection(route(gone, "gw:0", "conn:g"), LONG_TTL_MS);
+        await presence().removeConnection(route(gone, "gw:0", "conn:g"));
+        await eventually("the short route expired", async () => !(await presence().connectionsOf([expiring])).has(expiring));
+
+        const found = await presence().connectionsAmong(new Set(members));
+        expect([...found.keys()].sort()).toEqual([...online].sort());
+        online.forEach((u, i) => expect(found.get(u)).toEqual([route(u, `gw:${i % 2}`, `conn:${i}`)]));
+        const few = await presence().connectionsAmong(new Set([online[1], expiring, outsider]));
+        expect([...few.keys()].sort()).toEqual([online[1], outsider].sort());
+        expect((await presence().connectionsAmong(new Set())).size).toBe(0);
+      });
+    });
+
     describe("expiry", () => {
       test("a route expires after its ttl while others of the same user stay", async () => {
         const user = uniqueId("user");

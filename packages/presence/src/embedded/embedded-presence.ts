@@ -55,6 +55,19 @@ export class EmbeddedPresence implements Presence {
     return out;
   }
 
+  async connectionsAmong(userIds: ReadonlySet<string>): Promise<Map<string, ConnectionRoute[]>> {
+    // `users` also holds users whose routes expired unread: at most the online users plus those.
+    if (userIds.size <= this.users.size) return this.connectionsOf([...userIds]);
+    const out = new Map<string, ConnectionRoute[]>();
+    // liveConnections may drop the current key: allowed while iterating a Map.
+    for (const userId of this.users.keys()) {
+      if (!userIds.has(userId)) continue;
+      const conns = this.liveConnections(userId);
+      if (conns.length > 0) out.set(userId, conns.map((e) => e.route));
+    }
+    return out;
+  }
+
   async registerGateway(gatewayId: string, address: string, ttlMs: number): Promise<void> {
     this.gateways.set(gatewayId, { address, expiresAt: Date.now() + ttlMs });
   }

@@ -81,6 +81,12 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
       return result;
     },
 
+    // Redis has no cheap list of who is online (routes are keys per user, spread over slots):
+    // the set is looked up as connectionsOf does.
+    async connectionsAmong(userIds) {
+      return this.connectionsOf([...userIds]);
+    },
+
     async registerGateway(gatewayId, address, ttlMs) {
       checkTtl(ttlMs);
       await redis.set(keys.gateway(gatewayId), address, "PX", ttlMs);

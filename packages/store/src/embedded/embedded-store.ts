@@ -13,10 +13,11 @@ import { idempotencyWrites, memberRemoval, memberWrites, outboxWrites } from "./
 import { importLegacyJournal } from "./journal-import";
 import { key } from "./key-layout";
 import { openLevel, type LevelDb } from "./level-db";
-import { MemberLists } from "./member-lists";
+import { MemberLists, type MemberChange } from "./member-lists";
 import { checkFormat } from "./format";
 import { OutboxLeases } from "./outbox-leases";
 import { MemberCounts } from "./member-counts";
+import { MemberScanGuard } from "./member-scan-guard";
 
 // The all-in-one store (ADR 0024): LevelDB on disk, paged through a bounded cache, so memory
 // does not grow with the data and opening does not replay anything. Each method checks and
@@ -63,11 +64,13 @@ export class EmbeddedStore implements Store {
   // Drain leases are coordination, not data: kept in memory only (after a restart every lease
   // is free, which is what an expired lease means anyway).
   private readonly leases = new OutboxLeases();
+  private readonly memberScans = new MemberScanGuard();
   private readonly memberLists: MemberLists;
-  private readonly memberCounts = new MemberCounts();
+  private readonly memberCounts: MemberCounts;
 
   constructor(private readonly opts: EmbeddedStoreOptions) {
-    this.memberLists = new MemberLists(opts.memberListRows ?? DEFAULT_MEMBER_LIST_ROWS);
+    this.memberLists = new MemberLists(opts.memberListRows ?? DEFAULT_MEMBER_LIST_ROWS, this.memberScans);
+    this.memberCounts = new MemberCounts(this.memberLists, this.memberScans);
   }
 
   bootstrap(): Promise<void> {
@@ -130,21 +133,22 @@ export class EmbeddedStore implements Store {
     if (commit.get(key.chat(chat.chatId)) !== undefined) throw new ChatError("already_exists", `chat ${chat.chatId} already exists`);
     const writes: Write[] = [{ key: key.chat(chat.chatId), value: codec.chat.encode(create(ChatSchema, { ...chat, lastSeq: 0n })) }];
     for (const m of members) writes.push(...memberWrites(m));
-    await this.stageMemberWrites(chat.chatId, [...writes, ...outboxWrites(outbox)], members.length);
+    await this.stageMemberWrites(chat.chatId, [...writes, ...outboxWrites(outbox)], { put: members }, members.length);
   }
 
   // Every write of a member row goes through here, so that the member lists and counts never go
-  // stale. `added`: members the write adds (negative: removes).
-  private async stageMemberWrites(chatId: string, writes: Write[], added: number): Promise<void> {
-    const settled = this.memberLists.beginWrite([chatId]);
-    const counted = this.memberCounts.begin(chatId);
+  // stale: they move by `change` once it is durable. `added`: members the write adds (negative:
+  // removes).
+  private async stageMemberWrites(chatId: string, writes: Write[], change: MemberChange, added: number): Promise<void> {
+    const end = this.memberScans.begin(chatId);
     let ok = false;
     try {
       await this.s.commit.stage(writes);
       ok = true;
     } finally {
-      settled();
-      counted(ok ? added : 0);
+      end();
+      this.memberLists.settled(chatId, ok ? change : undefined);
+      this.memberCounts.settled(chatId, ok ? added : undefined);
     }
   }
 
@@ -190,14 +194,14 @@ export class EmbeddedStore implements Store {
   async addMember(member: Member, outbox: OutboxEntry[]): Promise<boolean> {
     const { commit } = this.s;
     if (commit.get(key.member(member.chatId, member.userId)) !== undefined) return false;
-    await this.stageMemberWrites(member.chatId, [...memberWrites(member), ...outboxWrites(outbox)], 1);
+    await this.stageMemberWrites(member.chatId, [...memberWrites(member), ...outboxWrites(outbox)], { put: [member] }, 1);
     return true;
   }
 
   async removeMember(chatId: string, userId: string, outbox: OutboxEntry[]): Promise<boolean> {
     const { commit } = this.s;
     if (commit.get(key.member(chatId, userId)) === undefined) return false;
-    await this.stageMemberWrites(chatId, [...memberRemoval(chatId, userId), ...outboxWrites(outbox)], -1);
+    await this.stageMemberWrites(chatId, [...memberRemoval(chatId, userId), ...outboxWrites(outbox)], { remove: userId }, -1);
     return true;
   }
 
@@ -205,7 +209,7 @@ export class EmbeddedStore implements Store {
     const member = this.read(key.member(chatId, userId), codec.member.decode);
     if (!member) return undefined;
     member.role = role;
-    await this.stageMemberWrites(chatId, [...memberWrites(member), ...outboxWrites(outbox)], 0);
+    await this.stageMemberWrites(chatId, [...memberWrites(member), ...outboxWrites(outbox)], { put: [member] }, 0);
     return member;
   }
 

@@ -1,4 +1,4 @@
-import type { Presence } from "@chat/presence";
+import type { ConnectionRoute, Presence } from "@chat/presence";
 import type { ServerFrame } from "@chat/proto";
 import { planDeliveries, type Addressed, type GatewayPlan } from "@chat/routing";
 import { GatewayLink, type LinkObserver, type LinkOptions } from "./gateway-link";
@@ -19,10 +19,14 @@ export class DeliveryDispatcher {
     private readonly options: LinkOptions,
   ) {}
 
-  async dispatch(items: Addressed<ServerFrame>[]): Promise<void> {
-    const users = [...new Set(items.flatMap((i) => i.userIds))];
-    if (users.length === 0) return;
-    const routes = await this.presence.connectionsOf(users);
+  // `known`: routes already looked up (a chat's online members); the other users are looked up
+  // here. A user absent from `known` but named by an item is looked up, never assumed offline.
+  async dispatch(items: Addressed<ServerFrame>[], known?: ReadonlyMap<string, ConnectionRoute[]>): Promise<void> {
+    const users = new Set<string>();
+    for (const item of items) for (const u of item.userIds) if (!known?.has(u)) users.add(u);
+    const looked = users.size > 0 ? await this.presence.connectionsOf([...users]) : new Map<string, ConnectionRoute[]>();
+    if (looked.size === 0 && !known?.size) return;
+    const routes = known?.size ? new Map([...known, ...looked]) : looked;
     // Synchronous from here on: the hand-over order is the record order.
     for (const plan of planDeliveries(items, routes)) this.linkFor(plan.gatewayId).enqueue(plan.deliveries);
     this.forgetIdleLinks();
