@@ -1,7 +1,7 @@
 import { startHarness, type Harness } from "./support/all-in-one-harness";
 import type { WsClient } from "./support/ws-client";
 
-// ADR 0035: fanout delivers to a chat's members who are online, walking the users online
+// ADR 0036: fanout delivers to a chat's members who are online, walking the users online
 // instead of the member list when they are fewer (here: 40 members, at most 4 online). The
 // guarantees stay those of a full member walk: a member who comes online, or is added, gets
 // the next message live, also when they connect while messages are being fanned out; a removed
@@ -58,24 +58,23 @@ test("a member connecting while messages are fanned out gets every message sent 
   const chatId = await h.createGroup("sender", ["dave", ...others]);
   const sender = await connect("sender");
   let n = 0;
-  let helloAt: number | undefined;
-  let stop = false;
+  const state = { daveConnected: false, stop: false };
   // Sends back to back (each waits for its ack) while dave connects; the first send issued
   // after dave's hello and every one after it must reach him live.
   const sending = (async () => {
     const sentAfterHello: string[] = [];
-    while (!stop) {
+    while (!state.stop) {
       const id = `r${n++}`;
-      if (helloAt !== undefined) sentAfterHello.push(id);
+      if (state.daveConnected) sentAfterHello.push(id);
       await sender.request({ sendMessage: { chatId, clientMessageId: id, body: id } });
     }
     return sentAfterHello;
   })();
   await sender.messages(chatId, 3);
   const dave = await connect("dave");
-  helloAt = n;
+  state.daveConnected = true;
   await sender.messages(chatId, n + 10, 15_000);
-  stop = true;
+  state.stop = true;
   const owed = await sending;
   expect(owed.length).toBeGreaterThanOrEqual(10);
   // dave may also get messages sent just before his hello; waiting for the last owed one.

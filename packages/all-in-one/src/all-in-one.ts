@@ -80,7 +80,7 @@ export async function startAllInOne(overrides: Record<string, string> = {}, env:
     }),
   });
   const chatmgmt = await startChatMgmt(config, { store: membership.writer, eventLog, verifier, logger: child("chatmgmt"), metrics, httpRoutes: web });
-  const fanout = await startFanout(config, { store: membership.store, eventLog, presence, rpc, logger: child("fanout"), metrics, ...(membership.invalidator ? { membershipEvents: membership.invalidator } : {}) });
+  const fanout = await startFanout(config, { store: membership.store, eventLog, presence, rpc, logger: child("fanout"), metrics, ...(membership.invalidator ? { membershipEvents: membership.invalidator } : {}), ...(membership.memberIds ? { memberIds: membership.memberIds } : {}) });
   const gateway = await startGateway(config, {
     store: membership.store,
     presence,

@@ -1,5 +1,6 @@
 import type { Member } from "@chat/proto";
 import type { MemberRepository, Page } from "@chat/store";
+import { ChatMembers } from "./chat-members";
 import type { MembershipChangeSet } from "./membership-events";
 
 // The member reads the cache serves (the Store port's, unchanged).
@@ -29,10 +30,16 @@ interface Entry<T> {
 }
 
 const SEP = "\u0000";
+// An event naming more users than this (a chat created with its members) drops the chat's list
+// instead of reading each named member again.
+const PATCH_MAX_USERS = 32;
 
 // Member reads answered from memory, kept fresh by membership events (the invalidator feeds
 // apply()). Three kinds of entries, one LRU over all of them:
-//   m:chat            a chat's member list (fanout, typing relay, receipts, contacts)
+//   m:chat            a chat's member list (fanout, typing relay, receipts, contacts); an event
+//                     corrects it by reading the named users' rows again (ChatMembers), reads
+//                     wait for that; the rows read are the store's truth whatever order events
+//                     come in or how often (the fanout and the invalidator both apply them)
 //   e:chat␀user       one membership that exists (requireMember); "not a member" is never
 //                     cached, so a user just added is never refused by a stale entry
 //   u:user␀limit␀cur  a page of a user's memberships (presence contacts)
@@ -69,16 +76,25 @@ export class MembershipCache {
     return { entries: this.entries.size, rows: this.rows };
   }
 
-  listMembers(chatId: string): Promise<Member[]> {
-    return this.read("members", `m:${chatId}`, [], () => this.store.listMembers(chatId), (v) => v.length);
+  async listMembers(chatId: string): Promise<Member[]> {
+    return (await this.chatMembers(chatId)).list();
+  }
+
+  // The chat's members by user id (the fanout's set to intersect with the users online). Read
+  // it at once: a cached one changes in place with the next membership event.
+  async memberIds(chatId: string): Promise<ReadonlyMap<string, Member>> {
+    return (await this.chatMembers(chatId)).ids();
   }
 
   async getMember(chatId: string, userId: string): Promise<Member | undefined> {
     if (this.active) {
-      const list = this.fresh<Member[]>(`m:${chatId}`);
-      if (list) {
-        this.observer.read("member", "hit");
-        return list.find((m) => m.userId === userId);
+      const members = this.fresh<ChatMembers>(`m:${chatId}`);
+      if (members) {
+        if (members.patching) await members.patching;
+        if (!members.failed) {
+          this.observer.read("member", "hit");
+          return members.get(userId);
+        }
       }
     }
     return this.read("member", `e:${chatId}${SEP}${userId}`, [], () => this.store.getMember(chatId, userId), (v) => (v ? 1 : 0));
@@ -95,10 +111,52 @@ export class MembershipCache {
       return;
     }
     this.generation++;
-    this.delete(`m:${change.chatId}`);
+    const key = `m:${change.chatId}`;
+    const entry = this.entries.get(key) as Entry<ChatMembers> | undefined;
+    if (entry && change.userIds.length <= PATCH_MAX_USERS) this.patch(key, change.chatId, entry, change.userIds);
+    else this.delete(key);
     for (const userId of change.userIds) {
       this.delete(`e:${change.chatId}${SEP}${userId}`);
       for (const key of this.byUser.get(userId) ?? []) this.delete(key);
+    }
+  }
+
+  private async chatMembers(chatId: string): Promise<ChatMembers> {
+    const members = await this.read("members", `m:${chatId}`, [], async () => new ChatMembers(await this.store.listMembers(chatId)), (v) => v.size);
+    if (!members.patching) return members;
+    await members.patching;
+    // The correction failed and the entry is gone: read the store again.
+    return members.failed ? this.chatMembers(chatId) : members;
+  }
+
+  // Reads the rows of `users` again and applies them to the held list; users named while a read
+  // runs are read again after it (a read that started before their change may miss it).
+  private patch(key: string, chatId: string, entry: Entry<ChatMembers>, users: string[]): void {
+    const members = entry.value;
+    for (const u of users) members.pending.add(u);
+    members.patching ??= this.runPatches(key, chatId, entry);
+  }
+
+  private async runPatches(key: string, chatId: string, entry: Entry<ChatMembers>): Promise<void> {
+    const members = entry.value;
+    try {
+      while (members.pending.size > 0) {
+        const users = [...members.pending];
+        members.pending.clear();
+        const rows = await Promise.all(users.map((u) => this.store.getMember(chatId, u)));
+        users.forEach((u, i) => members.set(u, rows[i]));
+        if (this.entries.get(key) !== entry) continue;
+        const weight = Math.max(1, members.size);
+        this.rows += weight - entry.rows;
+        entry.rows = weight;
+      }
+    } catch {
+      members.failed = true;
+      members.pending.clear();
+      this.delete(key);
+    } finally {
+      // In the same turn as the loop's last check: a user named after it starts a new run.
+      members.patching = undefined;
     }
   }
 

@@ -19,9 +19,16 @@ class FakeReads implements MemberReads {
     await this.gate;
     return snapshot.map((u) => member(chatId, u));
   }
+  memberCalls = 0;
+  memberGate: Promise<void> | undefined;
+  failMember = false;
   async getMember(chatId: string, userId: string): Promise<Member | undefined> {
     this.calls++;
-    return this.chats.get(chatId)?.includes(userId) ? member(chatId, userId) : undefined;
+    this.memberCalls++;
+    const found = this.chats.get(chatId)?.includes(userId) ? member(chatId, userId) : undefined;
+    await this.memberGate;
+    if (this.failMember) throw new Error("store down");
+    return found;
   }
   async listMembershipsOfUser(userId: string, opts: { limit: number }): Promise<Page<Member>> {
     this.calls++;
@@ -59,6 +66,66 @@ test("a membership event drops the chat's list, so the next read sees an added o
   reads.chats.set("c1", ["a", "c"]);
   cache.apply({ chatId: "c1", userIds: ["b"], complete: true });
   expect(userIds(await cache.listMembers("c1"))).toEqual(["a", "c"]);
+});
+
+test("an event corrects a cached list by reading only the users it names; order and repeats of events do not matter", async () => {
+  const { reads, cache } = setup();
+  reads.chats.set("c1", ["b", "d"]);
+  await cache.listMembers("c1");
+  reads.chats.set("c1", ["a", "b", "c", "d"]);
+  cache.apply({ chatId: "c1", userIds: ["c"], complete: true });
+  cache.apply({ chatId: "c1", userIds: ["a"], complete: true });
+  expect(userIds(await cache.listMembers("c1"))).toEqual(["a", "b", "c", "d"]);
+  expect([...(await cache.memberIds("c1")).keys()].sort()).toEqual(["a", "b", "c", "d"]);
+  // c added then removed; the add's event comes again after the removal's (a replay).
+  reads.chats.set("c1", ["a", "b", "d"]);
+  cache.apply({ chatId: "c1", userIds: ["c"], complete: true });
+  cache.apply({ chatId: "c1", userIds: ["c"], complete: true });
+  expect(userIds(await cache.listMembers("c1"))).toEqual(["a", "b", "d"]);
+  expect(await cache.getMember("c1", "c")).toBeUndefined();
+  expect(reads.calls - reads.memberCalls).toBe(1);
+});
+
+test("a user named again while their row is read is read again; reads wait for the correction", async () => {
+  const { reads, cache } = setup();
+  reads.chats.set("c1", ["a"]);
+  await cache.listMembers("c1");
+  let open!: () => void;
+  reads.memberGate = new Promise((r) => (open = r));
+  reads.chats.set("c1", ["a", "b"]);
+  cache.apply({ chatId: "c1", userIds: ["b"], complete: true }); // reads "b" present, answers later
+  reads.chats.set("c1", ["a"]);
+  cache.apply({ chatId: "c1", userIds: ["b"], complete: true }); // removed meanwhile
+  const list = cache.listMembers("c1");
+  const isMember = cache.getMember("c1", "b");
+  open();
+  reads.memberGate = undefined;
+  expect(userIds(await list)).toEqual(["a"]);
+  expect(await isMember).toBeUndefined();
+  expect(reads.memberCalls).toBe(2);
+});
+
+test("a correction that fails drops the list; the next read lists the store again", async () => {
+  const { reads, cache } = setup();
+  reads.chats.set("c1", ["a"]);
+  await cache.listMembers("c1");
+  reads.failMember = true;
+  reads.chats.set("c1", ["a", "b"]);
+  cache.apply({ chatId: "c1", userIds: ["b"], complete: true });
+  expect(userIds(await cache.listMembers("c1"))).toEqual(["a", "b"]);
+  expect(reads.calls - reads.memberCalls).toBe(2);
+});
+
+test("an event naming many users (a chat created with its members) drops the list", async () => {
+  const { reads, cache } = setup();
+  reads.chats.set("c1", ["a"]);
+  await cache.listMembers("c1");
+  const many = Array.from({ length: 40 }, (_, i) => `u${i}`);
+  reads.chats.set("c1", ["a", ...many]);
+  cache.apply({ chatId: "c1", userIds: many, complete: true });
+  expect((await cache.listMembers("c1")).length).toBe(41);
+  expect(reads.memberCalls).toBe(0);
+  expect(reads.calls).toBe(2);
 });
 
 test("a load that started before an invalidation is not kept", async () => {

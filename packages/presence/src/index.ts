@@ -1,1 +1,1 @@
-export type { Presence, ConnectionRoute } from "./port";
+export type { Presence, ConnectionRoute, UserIdSet } from "./port";

@@ -13,6 +13,13 @@ export interface ConnectionRoute {
   connectionId: string;
 }
 
+// A set of user ids as connectionsAmong reads it: a Set, or the keys of a Map.
+export interface UserIdSet {
+  readonly size: number;
+  has(userId: string): boolean;
+  keys(): IterableIterator<string>;
+}
+
 export interface Presence {
   registerConnection(route: ConnectionRoute, ttlMs: number): Promise<{ cameOnline: boolean }>;
   // Heartbeat: extends the TTL of these routes (all held by one gateway). Routes that are no
@@ -25,8 +32,8 @@ export interface Presence {
   // The same answer as connectionsOf for the users of a set (a chat's members), but an adapter
   // that can enumerate who is online walks whichever is smaller, the set or the online users:
   // fanout to a 10,000-member chat with 1,000 online then looks at 1,000 users, not 10,000
-  // (ADR 0035). Exact, like connectionsOf: it reads the routes themselves, not an index.
-  connectionsAmong(userIds: ReadonlySet<string>): Promise<Map<string, ConnectionRoute[]>>;
+  // (ADR 0036). Exact, like connectionsOf: it reads the routes themselves, not an index.
+  connectionsAmong(userIds: UserIdSet): Promise<Map<string, ConnectionRoute[]>>;
 
   registerGateway(gatewayId: string, address: string, ttlMs: number): Promise<void>;
   unregisterGateway(gatewayId: string): Promise<void>;

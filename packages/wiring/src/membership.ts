@@ -14,6 +14,9 @@ export interface CachedMembership {
   writer: Store;
   // Fanout feeds the membership events of its own batches here (undefined: cache off).
   invalidator?: MembershipInvalidator;
+  // A chat's members by user id from the cache, for the fanout's walk of the users online
+  // (undefined: cache off; the fanout makes a set from listMembers).
+  memberIds?: (chatId: string) => Promise<ReadonlyMap<string, unknown>>;
   stop(): Promise<void>;
 }
 
@@ -57,5 +60,11 @@ export function createMembershipCache(config: Config, deps: { store: Store; even
   );
   // Not awaited: joining a consumer group takes a moment, and the event log may be down.
   void invalidator.start();
-  return { store: withMembershipCache(deps.store, cache), writer: withMembershipInvalidation(deps.store, cache), invalidator, stop: () => invalidator.stop() };
+  return {
+    store: withMembershipCache(deps.store, cache),
+    writer: withMembershipInvalidation(deps.store, cache),
+    invalidator,
+    memberIds: (chatId) => cache.memberIds(chatId),
+    stop: () => invalidator.stop(),
+  };
 }

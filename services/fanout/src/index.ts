@@ -7,7 +7,7 @@ import { GatewayDeliveryService } from "@chat/proto";
 import type { RpcHost } from "@chat/rpc";
 import type { Store } from "@chat/store";
 import { PoisonEventError } from "./consume/event-frames";
-import { chatAudience } from "./consume/chat-audience";
+import { chatAudience, type MemberIds } from "./consume/chat-audience";
 import { createFanoutHandler, type MembershipEventSink } from "./consume/fanout-handler";
 import { deliverCall } from "./deliver/deliver-call";
 import { DeliveryDispatcher } from "./deliver/dispatcher";
@@ -24,6 +24,8 @@ export interface FanoutDeps {
   metrics: Registry;
   // The membership cache behind `store`, told about the membership events of each batch.
   membershipEvents?: MembershipEventSink;
+  // A chat's members by user id from that cache (see chatAudience).
+  memberIds?: MemberIds;
 }
 
 export interface RunningFanout {
@@ -42,7 +44,7 @@ export async function startFanout(config: Config, deps: FanoutDeps): Promise<Run
     { failureThreshold: breakerFailures, cooldownMs: breakerCooldownMs, maxQueued: gatewayQueueMax, maxPerCall: deliverBatch },
   );
   const deadLetters = new Counter({ name: "fanout_dead_letters_total", help: "Events diverted to dead_letters", labelNames: ["topic"], registers: [deps.metrics] });
-  const handler = createFanoutHandler({ audience: chatAudience({ store: deps.store, presence: deps.presence }), dispatcher, ...(deps.membershipEvents ? { membershipEvents: deps.membershipEvents } : {}) });
+  const handler = createFanoutHandler({ audience: chatAudience({ store: deps.store, presence: deps.presence, ...(deps.memberIds ? { memberIds: deps.memberIds } : {}) }), dispatcher, ...(deps.membershipEvents ? { membershipEvents: deps.membershipEvents } : {}) });
 
   const subscription = await deps.eventLog.subscribe({
     groupId: config.fanout.groupId,

@@ -29,6 +29,7 @@ export async function start(config: Config, runtime: { logger?: Logger; metrics?
     logger,
     metrics,
     ...(membership.invalidator ? { membershipEvents: membership.invalidator } : {}),
+    ...(membership.memberIds ? { memberIds: membership.memberIds } : {}),
   });
   const ops = await startOpsServer({
     onError: (err) => logger.error({ err }, "ops HTTP request failed"),

@@ -1,4 +1,4 @@
-import type { ConnectionRoute, Presence } from "@chat/presence";
+import type { ConnectionRoute, Presence, UserIdSet } from "@chat/presence";
 import { createEmbeddedPresence } from "@chat/presence/embedded";
 
 // The embedded presence adapter with faults a test switches on: a failing or held registration,
@@ -33,7 +33,7 @@ export class FaultyPresence implements Presence {
     return this.inner.connectionsOf(userIds);
   }
 
-  connectionsAmong(userIds: ReadonlySet<string>) {
+  connectionsAmong(userIds: UserIdSet) {
     return this.inner.connectionsAmong(userIds);
   }
   async registerGateway(gatewayId: string, address: string, ttlMs: number) {

@@ -1,4 +1,4 @@
-import type { ConnectionRoute, Presence } from "../port";
+import type { ConnectionRoute, Presence, UserIdSet } from "../port";
 
 // In-process presence for all-in-one mode: the same contract as the Redis adapter (TTLs,
 // atomic online/offline transitions), held in maps. Expiry is checked lazily on every read.
@@ -55,9 +55,9 @@ export class EmbeddedPresence implements Presence {
     return out;
   }
 
-  async connectionsAmong(userIds: ReadonlySet<string>): Promise<Map<string, ConnectionRoute[]>> {
+  async connectionsAmong(userIds: UserIdSet): Promise<Map<string, ConnectionRoute[]>> {
     // `users` also holds users whose routes expired unread: at most the online users plus those.
-    if (userIds.size <= this.users.size) return this.connectionsOf([...userIds]);
+    if (userIds.size <= this.users.size) return this.connectionsOf([...userIds.keys()]);
     const out = new Map<string, ConnectionRoute[]>();
     // liveConnections may drop the current key: allowed while iterating a Map.
     for (const userId of this.users.keys()) {

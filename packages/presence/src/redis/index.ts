@@ -84,7 +84,7 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
     // Redis has no cheap list of who is online (routes are keys per user, spread over slots):
     // the set is looked up as connectionsOf does.
     async connectionsAmong(userIds) {
-      return this.connectionsOf([...userIds]);
+      return this.connectionsOf([...userIds.keys()]);
     },
 
     async registerGateway(gatewayId, address, ttlMs) {

@@ -5,7 +5,7 @@ import type { MemberScanGuard } from "./member-scan-guard";
 // What a settled member write did to one chat's member rows.
 export type MemberChange = { put: readonly Member[] } | { remove: string };
 
-// Chats' member lists kept in memory (ADR 0032, 0035). Fanout reads the list of the chat of every
+// Chats' member lists kept in memory (ADR 0032, 0036). Fanout reads the list of the chat of every
 // message it delivers; without this each read was a LevelDB range scan (a thread-pool round
 // trip plus decoding every member). The store is the only writer of its LevelDB, so its own
 // member writes are the only changes, and each is applied to a held list once it is durable
