@@ -153,6 +153,25 @@ export function describePresenceContract(name: string, factory: () => Promise<Pr
         expect([...few.keys()].sort()).toEqual([online[1], outsider].sort());
         expect((await presence().connectionsAmong(new Set())).size).toBe(0);
       });
+
+      // The Redis adapter walks a set of users online that removals and expiry leave behind
+      // conditionally: a user who leaves and comes back, or whose route expired and who
+      // registers again, must be found again.
+      test("finds a user who went offline and came back, and one registered again after their route expired", async () => {
+        const members = new Set(Array.from({ length: 3000 }, (_, i) => uniqueId(`back${i}`)));
+        const [alice, bob] = [...members];
+        await presence().registerConnection(route(alice, "gw:1", "conn:a1"), LONG_TTL_MS);
+        await presence().removeConnection(route(alice, "gw:1", "conn:a1"));
+        expect((await presence().connectionsAmong(members)).has(alice)).toBe(false);
+        await presence().registerConnection(route(alice, "gw:1", "conn:a2"), LONG_TTL_MS);
+        expect((await presence().connectionsAmong(members)).get(alice)).toEqual([route(alice, "gw:1", "conn:a2")]);
+
+        await presence().registerConnection(route(bob, "gw:1", "conn:b1"), SHORT_TTL_MS);
+        await eventually("bob's route expired", async () => !(await presence().connectionsAmong(members)).has(bob));
+        await presence().registerConnection(route(bob, "gw:2", "conn:b2"), LONG_TTL_MS);
+        expect((await presence().connectionsAmong(members)).get(bob)).toEqual([route(bob, "gw:2", "conn:b2")]);
+        expect([...(await presence().connectionsAmong(members)).keys()].sort()).toEqual([alice, bob].sort());
+      });
     });
 
     describe("expiry", () => {

@@ -43,11 +43,28 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
   definePresenceScripts(redis);
   const keys = new RedisPresenceKeys(options.keyPrefix);
 
+  const connectionsOf = async (userIds: string[]): Promise<Map<string, ConnectionRoute[]>> => {
+    const unique = [...new Set(userIds)];
+    const result = new Map<string, ConnectionRoute[]>();
+    if (unique.length === 0) return result;
+    const pipeline = redis.pipeline();
+    for (const userId of unique) pipeline.presenceLive(keys.userConnections(userId));
+    const members = (await execOrThrow(pipeline.exec())) as string[][];
+    unique.forEach((userId, i) => {
+      if (members[i].length > 0) result.set(userId, members[i].map((m) => decodeMember(userId, m)));
+    });
+    return result;
+  };
+
   return {
+    // The route, then the user in the online set (one round trip, in this order): whoever a
+    // reader finds in neither was not registered yet when it read.
     async registerConnection(route, ttlMs) {
       checkTtl(ttlMs);
-      const cameOnline = await redis.presenceRegister(keys.userConnections(route.userId), ttlMs, encodeMember(route));
-      return { cameOnline: cameOnline === 1 };
+      const replies = await execOrThrow(
+        redis.pipeline().presenceRegister(keys.userConnections(route.userId), ttlMs, encodeMember(route)).presenceOnlineAdd(keys.onlineUsers(), keys.onlineSeq(), route.userId).exec(),
+      );
+      return { cameOnline: replies[0] === 1 };
     },
 
     async refreshConnections(routes, ttlMs) {
@@ -63,28 +80,31 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
       return replies.flatMap((missing, i) => missing.map((m) => decodeMember(users[i], m)));
     },
 
+    // The user's online-set score is read before the removal: if this took their last route,
+    // they leave the set unless a registration since gave them a new score.
     async removeConnection(route) {
-      const wentOffline = await redis.presenceRemove(keys.userConnections(route.userId), encodeMember(route));
+      const [score, wentOffline] = (await execOrThrow(
+        redis.pipeline().zscore(keys.onlineUsers(), route.userId).presenceRemove(keys.userConnections(route.userId), encodeMember(route)).exec(),
+      )) as [string | null, number];
+      if (wentOffline === 1 && score !== null) await redis.presenceOnlinePrune(keys.onlineUsers(), route.userId, score);
       return { wentOffline: wentOffline === 1 };
     },
 
-    async connectionsOf(userIds) {
-      const unique = [...new Set(userIds)];
-      const result = new Map<string, ConnectionRoute[]>();
-      if (unique.length === 0) return result;
-      const pipeline = redis.pipeline();
-      for (const userId of unique) pipeline.presenceLive(keys.userConnections(userId));
-      const members = (await execOrThrow(pipeline.exec())) as string[][];
-      unique.forEach((userId, i) => {
-        if (members[i].length > 0) result.set(userId, members[i].map((m) => decodeMember(userId, m)));
-      });
-      return result;
-    },
+    connectionsOf,
 
-    // Redis has no cheap list of who is online (routes are keys per user, spread over slots):
-    // the set is looked up as connectionsOf does.
+    // Walks the online set when it lists fewer users than `userIds` has, else looks the set up
+    // as connectionsOf does. Listed users without live routes (expired: a gateway died) are
+    // pruned if their score has not moved.
     async connectionsAmong(userIds) {
-      return this.connectionsOf([...userIds.keys()]);
+      if (userIds.size === 0) return new Map();
+      const listed = await redis.presenceOnlineIfFewer(keys.onlineUsers(), userIds.size);
+      if (!listed) return connectionsOf([...userIds.keys()]);
+      const scores = new Map<string, string>();
+      for (let i = 0; i < listed.length; i += 2) if (userIds.has(listed[i])) scores.set(listed[i], listed[i + 1]);
+      const found = await connectionsOf([...scores.keys()]);
+      const stale = [...scores].filter(([u]) => !found.has(u)).flat();
+      if (stale.length > 0) await redis.presenceOnlinePrune(keys.onlineUsers(), ...stale);
+      return found;
     },
 
     async registerGateway(gatewayId, address, ttlMs) {

@@ -16,6 +16,15 @@ export class RedisPresenceKeys {
     return `${this.prefix}chat:{${chatId}}:online`;
   }
 
+  // The users online and its counter (ADR 0035), in one slot.
+  onlineUsers(): string {
+    return `${this.prefix}{online}:users`;
+  }
+
+  onlineSeq(): string {
+    return `${this.prefix}{online}:seq`;
+  }
+
   gateway(gatewayId: string): string {
     return `${this.prefix}gateway:{${gatewayId}}`;
   }

@@ -63,6 +63,35 @@ const LIVE = `${NOW}
 return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
 `;
 
+// The users online, for connectionsAmong (ADR 0035): a sorted set of user ids scored by a
+// counter that every registration increments (KEYS share the `{online}` hash tag, so the
+// scripts stay single-slot). It may list users who are no longer online (it is never written
+// by expiry, and removals are conditional): readers confirm with the routes. A user is removed
+// only if their score is still the one read before their routes were found empty, so a user
+// who registered meanwhile (a new score) is never removed.
+
+// KEYS[1] online set, KEYS[2] its counter; ARGV[1] user.
+const ONLINE_ADD = `
+redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[2]), ARGV[1])
+return 1
+`;
+
+// KEYS[1] online set; ARGV[1] n. The listed users and their scores (flat) when fewer than n
+// are listed; nil otherwise (the caller then looks its own set up).
+const ONLINE_IF_FEWER = `
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return false end
+return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+`;
+
+// KEYS[1] online set; ARGV user, score, user, score, ...: removes each user still at that score.
+const ONLINE_PRUNE = `
+local n = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) == ARGV[i + 1] then n = n + redis.call('ZREM', KEYS[1], ARGV[i]) end
+end
+return n
+`;
+
 declare module "ioredis" {
   interface RedisCommander<Context> {
     presenceRegister(key: string, ttlMs: number, member: string): Result<number, Context>;
@@ -70,6 +99,9 @@ declare module "ioredis" {
     // Returns the members that were not live (and were not refreshed).
     presenceRefresh(key: string, ttlMs: number, ...members: string[]): Result<string[], Context>;
     presenceLive(key: string): Result<string[], Context>;
+    presenceOnlineAdd(onlineKey: string, seqKey: string, userId: string): Result<number, Context>;
+    presenceOnlineIfFewer(onlineKey: string, n: number): Result<string[] | null, Context>;
+    presenceOnlinePrune(onlineKey: string, ...userScorePairs: string[]): Result<number, Context>;
   }
 }
 
@@ -78,4 +110,7 @@ export function definePresenceScripts(redis: Redis): void {
   redis.defineCommand("presenceRemove", { numberOfKeys: 1, lua: REMOVE });
   redis.defineCommand("presenceRefresh", { numberOfKeys: 1, lua: REFRESH });
   redis.defineCommand("presenceLive", { numberOfKeys: 1, lua: LIVE, readOnly: true });
+  redis.defineCommand("presenceOnlineAdd", { numberOfKeys: 2, lua: ONLINE_ADD });
+  redis.defineCommand("presenceOnlineIfFewer", { numberOfKeys: 1, lua: ONLINE_IF_FEWER, readOnly: true });
+  redis.defineCommand("presenceOnlinePrune", { numberOfKeys: 1, lua: ONLINE_PRUNE });
 }
