@@ -16,7 +16,7 @@ export class RedisPresenceKeys {
     return `${this.prefix}chat:{${chatId}}:online`;
   }
 
-  // The users online and its counter (ADR 0035), in one slot.
+  // The users online and its counter (ADR 0036), in one slot.
   onlineUsers(): string {
     return `${this.prefix}{online}:users`;
   }

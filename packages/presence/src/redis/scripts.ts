@@ -63,7 +63,7 @@ const LIVE = `${NOW}
 return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
 `;
 
-// The users online, for connectionsAmong (ADR 0035): a sorted set of user ids scored by a
+// The users online, for connectionsAmong (ADR 0036): a sorted set of user ids scored by a
 // counter that every registration increments (KEYS share the `{online}` hash tag, so the
 // scripts stay single-slot). It may list users who are no longer online (it is never written
 // by expiry, and removals are conditional): readers confirm with the routes. A user is removed
