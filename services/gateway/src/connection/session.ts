@@ -1,11 +1,12 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { RawData, WebSocket } from "ws";
+import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { ChatError, isChatError, newConnectionId } from "@chat/domain";
 import type { Identity, TokenVerifier } from "@chat/identity";
 import type { Logger } from "@chat/observability";
-import type { ClientFrame, ServerFrame } from "@chat/proto";
+import { ConnectionLimitsSchema, type ClientFrame, type ConnectionLimits as ConnectionLimitsMessage, type ServerFrame } from "@chat/proto";
 import { decodeClientFrame, encodeServerFrame, errorFrame, serverFrame, SUBPROTOCOL_PROTO, type Encoding } from "../protocol/frame-codec";
 import type { FrameHandlers } from "../handlers/frame-handlers";
 import { OPERATION_OF, type UserOperationLimiter } from "../limits/operation-limits";
@@ -193,32 +194,16 @@ class Session {
   }
 
   private hello(identity: Identity, replyTo: string): ServerFrame {
-    const l = this.deps.limits;
-    const bucket = (op: keyof ConnectionLimits["operations"]) => l.operations[op].connection;
     return serverFrame(
       {
         case: "hello",
         value: {
           connectionId: this.connectionId,
           userId: identity.userId,
-          heartbeatIntervalMs: l.heartbeatIntervalMs,
+          heartbeatIntervalMs: this.deps.limits.heartbeatIntervalMs,
           protocol: "v1",
           serverTime: timestampFromDate(new Date()),
-          limits: {
-            maxBodyBytes: l.maxBodyBytes,
-            maxFrameBytes: l.maxFrameBytes,
-            sendsPerSecond: l.operations.send.connection.perSecond,
-            sendBurst: l.operations.send.connection.burst,
-            outboundBufferMessages: l.outboundBufferMessages,
-            syncMaxLimit: l.syncMaxLimit,
-            outboundBufferBytes: l.outboundBufferBytes,
-            maxInFlightRequests: l.maxInFlightPerConnection,
-            typing: bucket("typing"),
-            receipts: bucket("receipt"),
-            sync: bucket("sync"),
-            ping: bucket("ping"),
-            typingRelayIntervalMs: l.typingRelayIntervalMs,
-          },
+          limits: helloLimits(this.deps.limits),
         },
       },
       replyTo,
@@ -293,6 +278,32 @@ class Session {
     const { release: mustRelease } = state.socketClosed();
     if (mustRelease && conn) void this.release(conn, true);
   }
+}
+
+// The limits every hello carries are the same for all sessions of a gateway: built once (create()
+// takes a message as it is), not per connect.
+const helloLimitsOf = new WeakMap<SessionDeps["limits"], ConnectionLimitsMessage>();
+function helloLimits(l: SessionDeps["limits"]): ConnectionLimitsMessage {
+  let limits = helloLimitsOf.get(l);
+  if (limits) return limits;
+  const bucket = (op: keyof ConnectionLimits["operations"]) => l.operations[op].connection;
+  limits = create(ConnectionLimitsSchema, {
+    maxBodyBytes: l.maxBodyBytes,
+    maxFrameBytes: l.maxFrameBytes,
+    sendsPerSecond: l.operations.send.connection.perSecond,
+    sendBurst: l.operations.send.connection.burst,
+    outboundBufferMessages: l.outboundBufferMessages,
+    syncMaxLimit: l.syncMaxLimit,
+    outboundBufferBytes: l.outboundBufferBytes,
+    maxInFlightRequests: l.maxInFlightPerConnection,
+    typing: bucket("typing"),
+    receipts: bucket("receipt"),
+    sync: bucket("sync"),
+    ping: bucket("ping"),
+    typingRelayIntervalMs: l.typingRelayIntervalMs,
+  });
+  helloLimitsOf.set(l, limits);
+  return limits;
 }
 
 function snake(s: string): string {
