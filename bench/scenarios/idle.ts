@@ -37,6 +37,10 @@ async function idleOn(ctx: Context, t: Target): Promise<void> {
     firstError: result.find((r) => r.firstError)?.firstError,
     connectSec,
     connectServerCpuSec: totalCpu(cost),
+    // By process (distributed: gateway, the other services, Kafka, DynamoDB Local, Redis) and the
+    // generator's own, to tell what a connect costs where.
+    connectCpuByProcess: cost.server,
+    connectGeneratorCpuSec: cost.generatorSec,
     rssBeforeMiB: rssBefore / 2 ** 20,
     rssAfterMiB: rssAfter / 2 ** 20,
     kibPerConnection: opened > 0 ? (rssAfter - rssBefore) / opened / 1024 : undefined,
