@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { ChatError } from "@chat/domain";
-import { DeliverRequestSchema, DeliverResponseSchema, GatewayDeliveryService, IngestService, PersistMessageRequestSchema, PersistMessageResponseSchema, MessageSchema, type PersistMessageRequest } from "@chat/proto";
-import { CallNotAnswered, GrpcRpcHost, InProcessRpcHost, type CallOptions, type IngestApi, type RpcHost, type ServedRpc } from "@chat/rpc";
+import { DeliverRequestSchema, DeliverResponseSchema, GatewayDeliveryService, IngestService, PersistMessageRequestSchema, PersistMessageResponseSchema, PersistMessagesRequestSchema, MessageSchema, type PersistMessageRequest } from "@chat/proto";
+import { CallNotAnswered, connectRoutes, GrpcRpcHost, InProcessRpcHost, type CallOptions, type IngestApi, type RpcHost, type ServedRpc } from "@chat/rpc";
 import { startHarness, type Harness } from "./support/all-in-one-harness";
 import { ingestStub } from "./support/ingest-stub";
 import { until } from "./support/until";
@@ -270,5 +270,25 @@ describe("all-in-one: the message path allocates no AbortController and no Heade
     expect(counts).toEqual({ abortControllers: 0, headers: 0 });
     await ann.close();
     await ben.close();
+  });
+});
+
+describe("gRPC between services", () => {
+  test("calls ask for no compression, so a large answer is not gzipped by the callee and gunzipped by the caller", async () => {
+    const host = new GrpcRpcHost("127.0.0.1", SECRET);
+    const asked: Array<string | null> = [];
+    const served = await host.serve("ingest", connectRoutes(IngestService, ingestStub(async () => answer())), {
+      port: 0,
+      internal: true,
+      interceptors: [(next) => async (req) => (asked.push(req.header.get("grpc-accept-encoding")), next(req))],
+    });
+    try {
+      // 50 answers: well over connect-node's 1 KiB compression threshold.
+      const res = await host.api(IngestService, served.address).persistMessages(create(PersistMessagesRequestSchema, { sends: Array.from({ length: 50 }, () => request()) }), { deadlineAtMs: Date.now() + 5000 });
+      expect(res.results).toHaveLength(50);
+      expect(asked).toEqual([null]);
+    } finally {
+      await served.close();
+    }
   });
 });
