@@ -47,6 +47,8 @@ export const envSchema = z
     CHAT_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
     CHAT_KAFKA_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(1000),
     CHAT_KAFKA_REBALANCE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(3000),
+    // Handled positions are committed at most this often (0: after every batch), ADR 0038.
+    CHAT_KAFKA_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     // Producer micro-batching (issue 7): how long a record waits for others to share its
     // produce request, and the most records per request.
     CHAT_KAFKA_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(10),

@@ -9,6 +9,7 @@ export interface KafkaConsumerTiming {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   rebalanceTimeoutMs: number;
+  commitIntervalMs: number;
 }
 
 // Mirrors @chat/eventlog's KafkaSecurity (config does not depend on adapters).
@@ -106,7 +107,7 @@ export function toConfig(e: Env, serviceSecret: string): Config {
             kind: "kafka",
             brokers: e.CHAT_KAFKA_BROKERS,
             clientId: e.CHAT_KAFKA_CLIENT_ID,
-            consumer: { sessionTimeoutMs: e.CHAT_KAFKA_SESSION_TIMEOUT_MS, heartbeatIntervalMs: e.CHAT_KAFKA_HEARTBEAT_INTERVAL_MS, rebalanceTimeoutMs: e.CHAT_KAFKA_REBALANCE_TIMEOUT_MS },
+            consumer: { sessionTimeoutMs: e.CHAT_KAFKA_SESSION_TIMEOUT_MS, heartbeatIntervalMs: e.CHAT_KAFKA_HEARTBEAT_INTERVAL_MS, rebalanceTimeoutMs: e.CHAT_KAFKA_REBALANCE_TIMEOUT_MS, commitIntervalMs: e.CHAT_KAFKA_COMMIT_INTERVAL_MS },
             producer: { lingerMs: e.CHAT_KAFKA_LINGER_MS, maxBatchRecords: e.CHAT_KAFKA_BATCH_MAX_RECORDS },
             security: kafkaSecurity(e),
           }

@@ -215,7 +215,7 @@ describe("loadConfig", () => {
 
   it("selects kafka with its brokers list and client id", () => {
     const c = loadConfig({ CHAT_EVENTLOG: "kafka", CHAT_KAFKA_BROKERS: "k1:9092, k2:9092,,k3:9092 ", CHAT_KAFKA_CLIENT_ID: "gw" });
-    expect(c.eventLog).toEqual({ kind: "kafka", brokers: ["k1:9092", "k2:9092", "k3:9092"], clientId: "gw", consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 3000 }, producer: { lingerMs: 10, maxBatchRecords: 1000 }, security: { ssl: false, sasl: { mechanism: "none" } } });
+    expect(c.eventLog).toEqual({ kind: "kafka", brokers: ["k1:9092", "k2:9092", "k3:9092"], clientId: "gw", consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 3000, commitIntervalMs: 1000 }, producer: { lingerMs: 10, maxBatchRecords: 1000 }, security: { ssl: false, sasl: { mechanism: "none" } } });
   });
 
   it("selects kafka with default brokers", () => {
@@ -223,7 +223,7 @@ describe("loadConfig", () => {
       kind: "kafka",
       brokers: ["127.0.0.1:9092"],
       clientId: "chat",
-      consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 3000 },
+      consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000, rebalanceTimeoutMs: 3000, commitIntervalMs: 1000 },
       producer: { lingerMs: 10, maxBatchRecords: 1000 },
       security: { ssl: false, sasl: { mechanism: "none" } },
     });

@@ -34,12 +34,16 @@ export interface ConsumerTiming {
   heartbeatIntervalMs: number;
   // How long a rebalance waits for live members to finish their batches and rejoin.
   rebalanceTimeoutMs: number;
+  // Handled positions are committed at most this often, in one request (0: after every
+  // batch); also when the member stops, and a partition's first at once (offset-committer.ts).
+  commitIntervalMs: number;
 }
 
 export const DEFAULT_CONSUMER_TIMING: ConsumerTiming = {
   sessionTimeoutMs: 10_000,
   heartbeatIntervalMs: 1_000,
   rebalanceTimeoutMs: 3_000,
+  commitIntervalMs: 1_000,
 };
 
 // Java's fetch.max.wait.ms default. kafkajs' 5 s long poll delays how soon a member notices a

@@ -1,6 +1,7 @@
 import kafkajs, { type Admin, type Consumer, type EachBatchPayload, type Kafka } from "kafkajs";
 import type { SubscribeOptions, Subscription } from "../port";
 import type { EventLogLogger } from "./logging";
+import { OffsetCommitter } from "./offset-committer";
 import { toEventRecord } from "./records";
 import { CONSUMER_MAX_WAIT_MS, CONSUMER_RETRY, PARTITIONS_CONSUMED_CONCURRENTLY, type ConsumerTiming } from "./settings";
 
@@ -8,9 +9,9 @@ import { CONSUMER_MAX_WAIT_MS, CONSUMER_RETRY, PARTITIONS_CONSUMED_CONCURRENTLY,
 // export detection cannot see, so they are only reachable through the default import.
 const { KafkaJSError } = kafkajs;
 
-// One kafkajs consumer per subscription. Offsets are committed by hand, per batch, only after
-// handleBatch resolved; kafkajs' auto-commit and auto-resolve are off so that nothing is
-// committed for a batch that failed.
+// One kafkajs consumer per subscription. Offsets are committed by hand, only for batches
+// handleBatch resolved, at most every timing.commitIntervalMs (offset-committer.ts); kafkajs'
+// auto-commit and auto-resolve are off so that nothing is committed for a batch that failed.
 export async function subscribeKafka(
   kafka: Kafka,
   admin: () => Promise<Admin>,
@@ -35,8 +36,16 @@ export async function subscribeKafka(
 
   let assignment: Record<string, number[]> = {};
   let failed = false;
+  const positions = new OffsetCommitter(timing.commitIntervalMs);
+  // Outside a batch (the interval passed while no records came, the subscription stops):
+  // through the consumer, which commits only while it runs. A failure leaves them pending.
+  const commitPending = () =>
+    positions.commit((o) => consumer.commitOffsets(o.topics.flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, ...p }))))).catch((err: unknown) => {
+      logger.debug({ groupId, err }, "offset commit failed; retried with the next one");
+    });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assignment = normalizeAssignment(payload.memberAssignment);
+    positions.keepOnly(assignment);
     options.onAssigned?.(structuredClone(assignment));
   });
   // A crash disconnects the consumer, which also emits STOP.
@@ -72,7 +81,9 @@ export async function subscribeKafka(
     const lastOffset = batch.lastOffset();
     resolveOffset(lastOffset);
     if (!commitOffsets) return;
-    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }] });
+    positions.handled(topic, partition, (BigInt(lastOffset) + 1n).toString());
+    // With explicit offsets this commits at once (also while the consumer is stopping).
+    if (positions.due()) await positions.commit((o) => commitOffsetsIfNecessary(o));
   };
 
   const started = firstFetch(consumer);
@@ -86,11 +97,22 @@ export async function subscribeKafka(
     throw err;
   }
 
+  // What was handled reaches the group within about an interval even when no batch follows.
+  const timer = commitOffsets && timing.commitIntervalMs > 0 ? setInterval(() => void (positions.due() && commitPending()), timing.commitIntervalMs) : undefined;
+  timer?.unref();
+
   let stopped: Promise<void> | undefined;
   return {
-    // kafkajs' disconnect lets the in-flight batch finish (it commits inside eachBatch), skips
-    // batches fetched but not started, and leaves the group so its partitions move at once.
-    stop: () => (stopped ??= consumer.disconnect()),
+    // What was handled is committed first; kafkajs' disconnect then lets the in-flight batch
+    // finish (which commits inside eachBatch at once now), skips batches fetched but not
+    // started, and leaves the group so its partitions move at once.
+    stop: () =>
+      (stopped ??= (async () => {
+        clearInterval(timer);
+        positions.flushFromNowOn();
+        await commitPending();
+        await consumer.disconnect();
+      })()),
     assignment: () => structuredClone(assignment),
     lag: async () => lagOf(await admin(), groupId, assignment, fromBeginning),
     healthy: () => !failed && stopped === undefined,
