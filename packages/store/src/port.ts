@@ -163,4 +163,8 @@ export interface Store extends ChatRepository, MemberRepository, SequenceAllocat
   // Cheap reachability check for /ready.
   ping(): Promise<void>;
   close(): Promise<void>;
+  // True when the store itself coalesces the writes of concurrent calls into one durable flush
+  // (the embedded store's group commit): a caller then gains nothing by holding writes back to
+  // batch them, and loses latency. Absent: each call is a request of its own (DynamoDB).
+  readonly coalescesWrites?: boolean;
 }

@@ -68,6 +68,12 @@ function send(chatId: string, senderId: string, clientMessageId: string, body = 
   return { chatId, senderId, clientMessageId, body, contentType: "text/plain", traceHeaders: {} };
 }
 
+// Lets the committer run until `n` appendMessages calls have started.
+async function started(ctl: { calls: number }, n: number): Promise<void> {
+  for (let i = 0; i < 1000 && ctl.calls < n; i++) await new Promise((r) => setImmediate(r));
+  expect(ctl.calls).toBe(n);
+}
+
 async function outcome(p: Promise<unknown>): Promise<string> {
   try {
     await p;
@@ -87,9 +93,10 @@ test("sends that queue while a commit is in flight go out together in the next o
   const g = gate();
   rec.ctl.hold = g.opened;
   const first = committer.submit(send("c1", "u1", "first"));
+  await started(rec.ctl, 1);
   const queued = chats.flatMap((c) => [committer.submit(send(c, "u1", `${c}-a`)), committer.submit(send(c, "u2", `${c}-b`))]);
   // The first commit holds; everything else waits for it.
-  for (let i = 0; i < 1000 && rec.ctl.calls < 1; i++) await new Promise((r) => setImmediate(r));
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   expect(rec.ctl.calls).toBe(1);
   rec.ctl.hold = undefined;
   g.open();
@@ -109,6 +116,60 @@ test("sends that queue while a commit is in flight go out together in the next o
   expect(await store.currentSeq("c1")).toBe(3n);
 });
 
+test("sends submitted together (one PersistMessages call) go in one commit, not the first alone", async () => {
+  await chat("c1", ["u1"]);
+  await chat("c2", ["u1"]);
+  const rec = recording(store);
+  const committer = new GroupCommitter(rec.store, LIMITS, () => undefined);
+  const results = await Promise.all([committer.submit(send("c1", "u1", "a")), committer.submit(send("c2", "u1", "b")), committer.submit(send("c1", "u1", "c"))]);
+  expect(rec.batches.map((b) => b.chats.map((c) => [c.chatId, c.messages.length]))).toEqual([
+    [
+      ["c1", 2],
+      ["c2", 1],
+    ],
+  ]);
+  expect(results.map((r) => `${r.message.chatId}:${r.message.seq}`)).toEqual(["c1:1", "c2:1", "c1:2"]);
+});
+
+test("eager (a store that coalesces writes): a second commit starts while the first is in flight, without a full transaction", async () => {
+  await chat("c1", ["u1"]);
+  await chat("c2", ["u1"]);
+  const rec = recording(store);
+  const committer = new GroupCommitter(rec.store, { ...LIMITS, maxInFlight: 2, eager: true }, () => undefined);
+  const g = gate();
+  rec.ctl.hold = g.opened;
+  const first = committer.submit(send("c1", "u1", "a"));
+  await started(rec.ctl, 1);
+  // c2 is free: it goes at once. c1 is in the held commit: its next send waits for it.
+  const second = committer.submit(send("c2", "u1", "b"));
+  const sameChat = committer.submit(send("c1", "u1", "c"));
+  await started(rec.ctl, 2);
+  expect(rec.batches[1].chats.map((c) => c.chatId)).toEqual(["c2"]);
+  rec.ctl.hold = undefined;
+  g.open();
+  const results = await Promise.all([first, second, sameChat]);
+  expect(results.map((r) => `${r.message.chatId}:${r.message.seq}`)).toEqual(["c1:1", "c2:1", "c1:2"]);
+  expect(rec.batches.map((b) => b.chats.map((c) => c.chatId))).toEqual([["c1"], ["c2"], ["c1"]]);
+});
+
+test("not eager (a store whose every commit is a request): while a commit is in flight, a second waits for a full transaction", async () => {
+  await chat("c1", ["u1"]);
+  await chat("c2", ["u1"]);
+  const rec = recording(store);
+  const committer = new GroupCommitter(rec.store, { ...LIMITS, maxInFlight: 2 }, () => undefined);
+  const g = gate();
+  rec.ctl.hold = g.opened;
+  const first = committer.submit(send("c1", "u1", "a"));
+  await started(rec.ctl, 1);
+  const second = committer.submit(send("c2", "u1", "b"));
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  expect(rec.ctl.calls).toBe(1);
+  rec.ctl.hold = undefined;
+  g.open();
+  await Promise.all([first, second]);
+  expect(rec.ctl.calls).toBe(2);
+});
+
 test("a batch holds at most one transaction's items; the rest goes in the next commit", async () => {
   await chat("big", ["u1"]);
   const rec = recording(store);
@@ -116,6 +177,7 @@ test("a batch holds at most one transaction's items; the rest goes in the next c
   const g = gate();
   rec.ctl.hold = g.opened;
   const first = committer.submit(send("big", "u1", "m0"));
+  await started(rec.ctl, 1);
   const rest = Array.from({ length: 40 }, (_, i) => committer.submit(send("big", "u1", `m${i + 1}`)));
   rec.ctl.hold = undefined;
   g.open();

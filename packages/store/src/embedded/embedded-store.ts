@@ -59,6 +59,8 @@ interface Opened {
 }
 
 export class EmbeddedStore implements Store {
+  // Every call's writes join the next synced flush (group-commit.ts).
+  readonly coalescesWrites = true;
   private opening?: Promise<Opened>;
   private opened?: Opened;
   // Drain leases are coordination, not data: kept in memory only (after a restart every lease

@@ -27,6 +27,11 @@ export interface CommitLimits {
   maxInFlight: number;
   budget?: BatchBudget;
   idempotencyTtlMs: number;
+  // On a store that coalesces concurrent writes into one flush (Store.coalescesWrites), a
+  // further commit starts with whatever is queued, without waiting for a full transaction: it
+  // joins the flush the running commit waits for, or the next one, instead of waiting for the
+  // running commit to end first (which costs a send up to two flush intervals).
+  eager?: boolean;
 }
 
 export interface CommitOutcome {
@@ -81,6 +86,7 @@ export class GroupCommitter {
   private readonly counters = new Lru<string, bigint>(100_000);
   private readonly pace = new Pace();
   private readonly idleWaiters: Array<() => void> = [];
+  private pumpScheduled = false;
 
   constructor(
     private readonly store: Store,
@@ -119,7 +125,7 @@ export class GroupCommitter {
       this.queue.push({ ...send, bytes, deadlineAtMs, callerDeadlineAtMs, resolve: this.settled(send.chatId, resolve), reject: this.settled(send.chatId, reject) });
       // Planning walks the queue: while commits run, look again only every FULL_HINT new sends
       // (a further commit needs a whole transaction's worth anyway), not on every send.
-      if (this.inFlight === 0 || this.queue.length - this.plannedAt >= FULL_HINT) this.pump();
+      if (this.inFlight === 0 || (this.limits.eager && this.inFlight < this.limits.maxInFlight) || this.queue.length - this.plannedAt >= FULL_HINT) this.schedulePump();
     });
   }
 
@@ -140,6 +146,18 @@ export class GroupCommitter {
     };
   }
 
+  // Planned once the current synchronous run is over (a microtask): the sends submitted
+  // together (one PersistMessages call, the frames of one read) go in one commit rather than
+  // the first alone and the others after it.
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
   // Starts commits while there is room: the first whenever anything is queued, further ones
   // only with a full transaction's worth.
   private pump(): void {
@@ -149,7 +167,7 @@ export class GroupCommitter {
       const now = this.now();
       const plan = planBatch(this.queue, this.busy, this.limits.budget ?? DEFAULT_BUDGET, (sends, earliest) => earliest === undefined || now + TIME_MARGIN * this.pace.commitMs(sends) <= earliest);
       if (plan.taken.size === 0) return;
-      if (this.inFlight > 0 && !plan.full) return;
+      if (this.inFlight > 0 && !plan.full && !this.limits.eager) return;
       this.queue = this.queue.filter((p) => !plan.taken.has(p));
       this.plannedAt = this.queue.length;
       for (const chatId of plan.chats.keys()) this.busy.add(chatId);

@@ -43,7 +43,13 @@ export class MessagePersister {
     this.publisher = new PublishPipeline(publish);
     this.committer = new GroupCommitter(
       store,
-      { maxPerChat: laneLimits.maxPerChat, maxTotal: laneLimits.maxTotal, maxInFlight: laneLimits.maxCommitsInFlight, idempotencyTtlMs: limits.idempotencyTtlMs },
+      {
+        maxPerChat: laneLimits.maxPerChat,
+        maxTotal: laneLimits.maxTotal,
+        maxInFlight: laneLimits.maxCommitsInFlight,
+        idempotencyTtlMs: limits.idempotencyTtlMs,
+        eager: store.coalescesWrites === true,
+      },
       (entries) => this.publisher.enqueue(entries),
       logger,
     );
