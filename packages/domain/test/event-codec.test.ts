@@ -52,4 +52,20 @@ describe("one encoding of a message for its record and its event", () => {
       expect(decodeEvent(MessagePersistedSchema, new Uint8Array(bytes)).message).toEqual(m);
     }
   });
+
+  test.each([
+    ["a full message", { chatId: "c1", seq: 2n ** 64n - 1n, messageId: "id", senderId: "u1", clientMessageId: "m-1", body: "hé 👋 \u0000", contentType: "text/plain", createdAt: timestampFromMs(Date.UTC(2026, 10, 25, 1, 2, 3, 456)) }],
+    ["zero values", { chatId: "", seq: 0n, body: "" }],
+    ["a timestamp at the epoch", { chatId: "c", seq: 1n, createdAt: timestampFromMs(0) }],
+    ["a timestamp before 1970", { chatId: "c", seq: 1n, createdAt: { seconds: -5n, nanos: 7 } }],
+  ])("encodes %s exactly as toBinary does", (_, init) => {
+    const m = create(MessageSchema, init);
+    expect(Buffer.from(encodeMessage(m)).equals(Buffer.from(toBinary(MessageSchema, m)))).toBe(true);
+  });
+
+  test("a message with unknown fields keeps them (toBinary)", () => {
+    const m = create(MessageSchema, { chatId: "c", seq: 1n });
+    m.$unknown = [{ no: 99, wireType: 0, data: new Uint8Array([5]) }];
+    expect(Buffer.from(encodeMessage(m)).equals(Buffer.from(toBinary(MessageSchema, m)))).toBe(true);
+  });
 });
