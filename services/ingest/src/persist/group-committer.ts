@@ -87,6 +87,9 @@ export class GroupCommitter {
   private readonly pace = new Pace();
   private readonly idleWaiters: Array<() => void> = [];
   private pumpScheduled = false;
+  // Eager: the last plan found only sends of chats already in a commit. Planning again on every
+  // send would walk that queue each time; the next commit's end plans again anyway.
+  private stalled = false;
 
   constructor(
     private readonly store: Store,
@@ -125,7 +128,7 @@ export class GroupCommitter {
       this.queue.push({ ...send, bytes, deadlineAtMs, callerDeadlineAtMs, resolve: this.settled(send.chatId, resolve), reject: this.settled(send.chatId, reject) });
       // Planning walks the queue: while commits run, look again only every FULL_HINT new sends
       // (a further commit needs a whole transaction's worth anyway), not on every send.
-      if (this.inFlight === 0 || (this.limits.eager && this.inFlight < this.limits.maxInFlight) || this.queue.length - this.plannedAt >= FULL_HINT) this.schedulePump();
+      if (this.inFlight === 0 || (this.limits.eager && !this.stalled && this.inFlight < this.limits.maxInFlight) || this.queue.length - this.plannedAt >= FULL_HINT) this.schedulePump();
     });
   }
 
@@ -159,14 +162,17 @@ export class GroupCommitter {
   }
 
   // Starts commits while there is room: the first whenever anything is queued, further ones
-  // only with a full transaction's worth.
+  // only with a full transaction's worth (eager: with whatever is queued for chats not in a commit).
   private pump(): void {
     this.plannedAt = this.queue.length;
     while (this.inFlight < this.limits.maxInFlight && this.queue.length > 0) {
       this.dropLate();
       const now = this.now();
       const plan = planBatch(this.queue, this.busy, this.limits.budget ?? DEFAULT_BUDGET, (sends, earliest) => earliest === undefined || now + TIME_MARGIN * this.pace.commitMs(sends) <= earliest);
-      if (plan.taken.size === 0) return;
+      if (plan.taken.size === 0) {
+        this.stalled = this.inFlight > 0;
+        return;
+      }
       if (this.inFlight > 0 && !plan.full && !this.limits.eager) return;
       this.queue = this.queue.filter((p) => !plan.taken.has(p));
       this.plannedAt = this.queue.length;
@@ -176,6 +182,7 @@ export class GroupCommitter {
       const sends = plan.taken.size;
       const reads = { ms: 0 };
       void this.commit(plan.chats, plan.followers, reads).finally(() => {
+        this.stalled = false;
         this.lastCommitEndedAt = this.now();
         // The pace is that of the commits themselves: a chat's counter is read once per replica
         // (its first send here), so those reads say nothing about the next commits.
