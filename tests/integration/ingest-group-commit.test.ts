@@ -126,7 +126,7 @@ test("amortised DynamoDB requests: 200 sends over 40 chats take a handful of tra
   const total = [...requests.values()].reduce((a, b) => a + b, 0);
   // 200 sends at 4 items each (message, idempotency record, outbox entry, the sender's membership
   // check) plus a counter per chat are 840 items: at least 9 transactions of 100 (submitted
-  // together, the first commit is a full one, ADR 0038); retries on conflicts could add a few,
+  // together, the first commit is a full one, ADR 0039); retries on conflicts could add a few,
   // never anything near one request per send.
   expect(requests.get("TransactWriteItems")).toBeGreaterThanOrEqual(9);
   expect(total).toBeLessThanOrEqual(20);
