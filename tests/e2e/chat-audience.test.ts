@@ -1,4 +1,5 @@
 import { startHarness, type Harness } from "./support/all-in-one-harness";
+import { openClients } from "./support/open-clients";
 import type { WsClient } from "./support/ws-client";
 
 // ADR 0036: fanout delivers to a chat's members who are online, walking the users online
@@ -7,19 +8,15 @@ import type { WsClient } from "./support/ws-client";
 // the next message live, also when they connect while messages are being fanned out; a removed
 // member gets nothing more.
 let h: Harness;
-const open: WsClient[] = [];
-const connect = async (user: string) => {
-  const c = await h.connect(user);
-  open.push(c);
-  return c;
-};
+const clients = openClients(() => h);
+const connect = clients.connect;
 const bodies = (c: WsClient, chatId: string) => c.frames.filter((f) => f.message?.chatId === chatId).map((f) => f.message.body as string);
 
 beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(async () => {
-  await Promise.all(open.map((c) => c.close()));
+  await clients.closeAll();
   await h.stop();
 });
 

@@ -1,22 +1,18 @@
 import { startHarness, type Harness } from "./support/all-in-one-harness";
-import type { WsClient } from "./support/ws-client";
+import { openClients } from "./support/open-clients";
 
 // ADR 0034: the membership cache is on by default (all-in-one: chatmgmt's writes invalidate it
 // synchronously). A member added or removed is seen by the very next message's delivery, with
 // the chat's member list cached from the messages before.
 let h: Harness;
-const open: WsClient[] = [];
-const connect = async (user: string) => {
-  const c = await h.connect(user);
-  open.push(c);
-  return c;
-};
+const clients = openClients(() => h);
+const connect = clients.connect;
 
 beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(async () => {
-  await Promise.all(open.map((c) => c.close()));
+  await clients.closeAll();
   await h.stop();
 });
 

@@ -1,20 +1,16 @@
 import { computeMessageId } from "@chat/domain";
 import { startHarness, type Harness } from "./support/all-in-one-harness";
-import type { WsClient } from "./support/ws-client";
+import { openClients } from "./support/open-clients";
 
 let h: Harness;
-const open: WsClient[] = [];
-const connect = async (user: string) => {
-  const c = await h.connect(user);
-  open.push(c);
-  return c;
-};
+const clients = openClients(() => h);
+const connect = clients.connect;
 
 beforeAll(async () => {
   h = await startHarness();
 });
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
+  await clients.closeAll();
 });
 afterAll(async () => {
   await h.stop();
@@ -89,7 +85,7 @@ describe("message path (all-in-one, real WebSockets, dev-issuer tokens)", () => 
     await alice.request({ sendMessage: { chatId, clientMessageId: "g1", body: "before" } });
     const seen = await bob.messages(chatId, 1);
     await bob.close();
-    open.splice(open.indexOf(bob), 1);
+    clients.forget(bob);
 
     for (let i = 2; i <= 6; i++) await alice.request({ sendMessage: { chatId, clientMessageId: `g${i}`, body: `missed ${i}` } });
 
@@ -127,8 +123,7 @@ describe("message path (all-in-one, real WebSockets, dev-issuer tokens)", () => 
   test("frames pipelined right after auth (before hello) are handled in order once the token verifies", async () => {
     const chatId = await h.createGroup("alice", ["bob"]);
     const { WsClient } = await import("./support/ws-client");
-    const pipelined = await WsClient.open(h.wsUrl);
-    open.push(pipelined);
+    const pipelined = clients.track(await WsClient.open(h.wsUrl));
     pipelined.send({ requestId: "a", auth: { accessToken: await h.token("alice") } });
     pipelined.send({ requestId: "s1", sendMessage: { chatId, clientMessageId: "pipe-1", body: "one" } });
     pipelined.send({ requestId: "s2", sendMessage: { chatId, clientMessageId: "pipe-2", body: "two" } });
@@ -136,8 +131,7 @@ describe("message path (all-in-one, real WebSockets, dev-issuer tokens)", () => 
     expect(acks.map((a) => a.messageAck.seq)).toEqual(["1", "2"]);
     expect(pipelined.frames.findIndex((f) => f.hello)).toBeLessThan(pipelined.frames.findIndex((f) => f.replyTo === "s1"));
 
-    const viaQuery = await WsClient.open(`${h.wsUrl}?access_token=${await h.token("bob")}`);
-    open.push(viaQuery);
+    const viaQuery = clients.track(await WsClient.open(`${h.wsUrl}?access_token=${await h.token("bob")}`));
     viaQuery.send({ requestId: "q", sync: { chatId, afterSeq: "0" } });
     const synced = await viaQuery.waitFor((f) => f.replyTo === "q");
     expect(synced.syncResult.messages.map((m: { body: string }) => m.body)).toEqual(["one", "two"]);
