@@ -1,5 +1,5 @@
 import { create, type JsonObject } from "@bufbuild/protobuf";
-import { ChatError, ERROR_CODES, type ErrorCode } from "@chat/domain";
+import { ChatError, isErrorCode } from "@chat/domain";
 import { CallErrorSchema, type CallError } from "@chat/proto";
 
 // A ChatError inside a response body, for batch calls that answer each item on its own
@@ -17,6 +17,5 @@ export function toCallError(e: unknown): CallError {
 
 // An unknown code (a newer callee) reads as `internal`, as an unknown trailer does.
 export function fromCallError(ce: CallError): ChatError {
-  const code: ErrorCode = (ERROR_CODES as readonly string[]).includes(ce.code) ? (ce.code as ErrorCode) : "internal";
-  return new ChatError(code, ce.message, { retryAfterMs: ce.retryAfterMs, details: ce.details });
+  return new ChatError(isErrorCode(ce.code) ? ce.code : "internal", ce.message, { retryAfterMs: ce.retryAfterMs, details: ce.details });
 }

@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ChatError, ERROR_CODES, type ErrorCode } from "@chat/domain";
+import { ChatError, isErrorCode, type ErrorCode } from "@chat/domain";
 
 const GRPC_CODE: Record<ErrorCode, Code> = {
   invalid_argument: Code.InvalidArgument,
@@ -81,7 +81,7 @@ export function fromConnectError(e: unknown): ChatError {
   const ce = ConnectError.from(e);
   const named = ce.metadata.get(ERROR_CODE_TRAILER);
   const code: ErrorCode =
-    named && (ERROR_CODES as readonly string[]).includes(named) ? (named as ErrorCode) : brokenConnection(ce) ? "unavailable" : (FROM_GRPC[ce.code] ?? "internal");
+    named && isErrorCode(named) ? named : brokenConnection(ce) ? "unavailable" : (FROM_GRPC[ce.code] ?? "internal");
   const retry = ce.metadata.get(RETRY_AFTER_TRAILER);
   return new ChatError(code, ce.rawMessage, { retryAfterMs: retry ? Number(retry) : undefined, details: parseDetails(ce.metadata.get(DETAILS_TRAILER)), cause: ce });
 }

@@ -20,3 +20,9 @@ export const ERROR_CODES = [
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+// A code read from the wire (a trailer, a batch result) is one of ours only if listed: a newer
+// peer may send codes this build does not know.
+export function isErrorCode(s: string): s is ErrorCode {
+  return (ERROR_CODES as readonly string[]).includes(s);
+}

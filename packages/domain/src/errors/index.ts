@@ -1,2 +1,2 @@
-export { ERROR_CODES, type ErrorCode } from "./codes";
+export { ERROR_CODES, isErrorCode, type ErrorCode } from "./codes";
 export { ChatError, isChatError } from "./chat-error";
