@@ -1,5 +1,6 @@
 import { fromBinary, isMessage, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { MessagePersistedSchema, MessageSchema, type Message } from "@chat/proto";
 
 // Events cross the event log as bytes (Kafka needs them). In the all-in-one the consumer runs
@@ -50,8 +51,15 @@ export function encodeMessagePersisted(message: Message): Uint8Array {
 // as toBinary does for proto3): once per stored message, and the reflection cost more than the
 // writing. A message carrying unknown fields (decoded from a newer writer's bytes) returns
 // undefined and takes toBinary, which keeps them. event-codec.test.ts compares the two.
+//
+// It writes the fields by number: should the schema gain a field (a proto change without a change
+// here), it steps aside for toBinary for good rather than leave the new field out of every
+// stored record.
+const fieldNumbers = (schema: DescMessage) => schema.fields.map((f) => f.number).sort((a, b) => a - b).join();
+const WRITES_EVERY_FIELD = fieldNumbers(MessageSchema) === "1,2,3,4,5,6,7,8" && fieldNumbers(TimestampSchema) === "1,2";
+
 function messageBinary(m: Message): Uint8Array | undefined {
-  if (m.$unknown !== undefined || m.createdAt?.$unknown !== undefined) return undefined;
+  if (!WRITES_EVERY_FIELD || m.$unknown !== undefined || m.createdAt?.$unknown !== undefined) return undefined;
   const w = new BinaryWriter();
   if (m.chatId !== "") w.tag(1, WireType.LengthDelimited).string(m.chatId);
   if (m.seq !== 0n) w.tag(2, WireType.Varint).uint64(m.seq);
